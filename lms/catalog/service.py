@@ -1,0 +1,256 @@
+"""Reading the catalog: every page's data in a fixed, small number of queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from lms.catalog.models import Enrolment
+from lms.content.models import Course, CourseTag, CourseText, Lesson, LessonText, Module, ModuleText
+from lms.content.text import fold
+from lms.extensions import db
+from lms.i18n import current_language, languages, pick
+
+FILTER_KINDS = ("topics", "regions", "value_chains")
+
+
+@dataclass
+class CatalogFilters:
+    topic: str = ""
+    region: str = ""
+    value_chain: str = ""
+    language: str = ""
+    query: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> CatalogFilters:
+        return cls(**{name: (args.get(name) or "").strip()[:100] for name in cls.__dataclass_fields__})
+
+    @property
+    def active(self) -> bool:
+        return any(vars(self).values())
+
+
+@dataclass
+class CourseCard:
+    course: Course
+    text: CourseText | None
+    text_language: str | None
+    complete_languages: list[str] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return self.course.slug
+
+
+def _visible_courses():
+    return select(Course).where(Course.published.is_(True), Course.archived_at.is_(None))
+
+
+def complete_languages(course_ids: list[int]) -> dict[int, list[str]]:
+    """Per course, the languages in which every active lesson exists (one query)."""
+    if not course_ids:
+        return {}
+    totals = (select(Lesson.course_id, func.count(Lesson.id).label("total"))
+              .where(Lesson.archived_at.is_(None), Lesson.course_id.in_(course_ids))
+              .group_by(Lesson.course_id).subquery())
+    rows = db.session.execute(
+        select(Lesson.course_id, LessonText.language, func.count(LessonText.id), totals.c.total)
+        .join(LessonText, LessonText.lesson_id == Lesson.id)
+        .join(totals, totals.c.course_id == Lesson.course_id)
+        .where(Lesson.archived_at.is_(None), Lesson.course_id.in_(course_ids))
+        .group_by(Lesson.course_id, LessonText.language, totals.c.total)).all()
+    result: dict[int, list[str]] = {course_id: [] for course_id in course_ids}
+    for course_id, language, count, total in rows:
+        if count == total:
+            result[course_id].append(language)
+    order = languages()
+    return {cid: sorted(langs, key=order.index) for cid, langs in result.items()}
+
+
+def _cards(courses: list[Course]) -> list[CourseCard]:
+    complete = complete_languages([course.id for course in courses])
+    cards = []
+    for course in courses:
+        text, language = pick(course.text_by_language())
+        cards.append(CourseCard(course, text, language, complete.get(course.id, [])))
+    return cards
+
+
+def list_courses(filters: CatalogFilters) -> list[CourseCard]:
+    statement = _visible_courses().options(selectinload(Course.texts), selectinload(Course.tags))
+    for kind, value in (("topics", filters.topic), ("regions", filters.region),
+                        ("value_chains", filters.value_chain)):
+        if value:
+            statement = statement.where(exists().where(
+                CourseTag.course_id == Course.id, CourseTag.kind == kind, CourseTag.code == value))
+    if filters.query:
+        folded = fold(filters.query)
+        words = [word for word in folded.split(" ") if word][:8]
+        for word in words:
+            pattern = f"%{_escape_like(word)}%"
+            statement = statement.where(exists().where(
+                CourseText.course_id == Course.id, CourseText.search_text.like(pattern, escape="\\")))
+    courses = list(db.session.scalars(statement.order_by(Course.slug)).all())
+    cards = _cards(courses)
+    if filters.language:
+        cards = [card for card in cards if filters.language in card.complete_languages]
+    return cards
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def featured_courses(limit: int = 4) -> list[CourseCard]:
+    courses = db.session.scalars(_visible_courses().options(
+        selectinload(Course.texts), selectinload(Course.tags)).order_by(Course.id).limit(limit)).all()
+    return _cards(list(courses))
+
+
+def available_tags() -> dict[str, list[str]]:
+    """The tag codes that visible courses use, for the catalog's filter lists."""
+    rows = db.session.execute(
+        select(CourseTag.kind, CourseTag.code).distinct()
+        .join(Course, Course.id == CourseTag.course_id)
+        .where(Course.published.is_(True), Course.archived_at.is_(None))).all()
+    result: dict[str, list[str]] = {kind: [] for kind in FILTER_KINDS}
+    for kind, code in rows:
+        if kind in result:
+            result[kind].append(code)
+    return {kind: sorted(codes) for kind, codes in result.items()}
+
+
+# Course outline ---------------------------------------------------------------
+
+@dataclass
+class OutlineLesson:
+    id: int
+    key: str
+    title: str
+    language: str
+    minutes: int | None
+
+
+@dataclass
+class OutlineModule:
+    id: int
+    key: str
+    title: str
+    language: str
+    summary: str
+    lessons: list[OutlineLesson] = field(default_factory=list)
+
+
+def course_by_slug(slug: str) -> Course | None:
+    return db.session.scalar(_visible_courses().where(Course.slug == slug).options(
+        selectinload(Course.texts), selectinload(Course.tags)))
+
+
+def outline(course: Course) -> list[OutlineModule]:
+    """Modules and lesson titles in the reader's language, in two queries,
+    without loading lesson bodies."""
+    reader = current_language()
+    module_rows = db.session.execute(
+        select(Module.id, Module.key, ModuleText.language, ModuleText.title, ModuleText.summary)
+        .join(ModuleText, ModuleText.module_id == Module.id)
+        .where(Module.course_id == course.id, Module.archived_at.is_(None))
+        .order_by(Module.position, Module.id)).all()
+    modules: dict[int, OutlineModule] = {}
+    variants: dict[int, dict[str, tuple]] = {}
+    for module_id, key, language, title, summary in module_rows:
+        variants.setdefault(module_id, {})[language] = (key, title, summary)
+    for module_id, by_language in variants.items():
+        (key, title, summary), language = pick(by_language, reader)
+        modules[module_id] = OutlineModule(module_id, key, title, language, summary)
+    lesson_rows = db.session.execute(
+        select(Lesson.id, Lesson.key, Lesson.module_id, Lesson.minutes, LessonText.language, LessonText.title)
+        .join(LessonText, LessonText.lesson_id == Lesson.id)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        .order_by(Lesson.position, Lesson.id)).all()
+    lesson_variants: dict[int, dict[str, tuple]] = {}
+    for lesson_id, key, module_id, minutes, language, title in lesson_rows:
+        lesson_variants.setdefault(lesson_id, {})[language] = (key, module_id, minutes, title)
+    for lesson_id, by_language in lesson_variants.items():
+        (key, module_id, minutes, title), language = pick(by_language, reader)
+        if module_id in modules:
+            modules[module_id].lessons.append(OutlineLesson(lesson_id, key, title, language, minutes))
+    return list(modules.values())
+
+
+@dataclass
+class LessonView:
+    course: Course
+    course_text: CourseText | None
+    lesson: Lesson
+    text: LessonText
+    outline: list[OutlineModule]
+    module: OutlineModule
+    previous: OutlineLesson | None
+    next: OutlineLesson | None
+    available_languages: list[str]
+
+    @property
+    def in_other_language(self) -> bool:
+        return self.text.language != current_language()
+
+
+def lesson_view(slug: str, lesson_key: str) -> LessonView | None:
+    course = course_by_slug(slug)
+    if course is None:
+        return None
+    lesson = db.session.scalar(
+        select(Lesson).where(Lesson.course_id == course.id, Lesson.key == lesson_key,
+                             Lesson.archived_at.is_(None)).options(selectinload(Lesson.texts)))
+    if lesson is None:
+        return None
+    variants = lesson.text_by_language()
+    text, _language = pick(variants)
+    if text is None:
+        return None
+    modules = outline(course)
+    flat = [(module, item) for module in modules for item in module.lessons]
+    index = next(i for i, (_m, item) in enumerate(flat) if item.id == lesson.id)
+    course_text, _ = pick(course.text_by_language())
+    return LessonView(
+        course=course, course_text=course_text, lesson=lesson, text=text, outline=modules,
+        module=flat[index][0],
+        previous=flat[index - 1][1] if index > 0 else None,
+        next=flat[index + 1][1] if index + 1 < len(flat) else None,
+        available_languages=[lang for lang in languages() if lang in variants])
+
+
+# Enrolment ------------------------------------------------------------------------
+
+def enrolment_for(user_id: int, course_id: int) -> Enrolment | None:
+    return db.session.scalar(select(Enrolment).where(
+        Enrolment.user_id == user_id, Enrolment.course_id == course_id))
+
+
+def enrol(user_id: int, course: Course) -> tuple[Enrolment, bool]:
+    """Enrol once; a repeat (double submit, second tab) returns the existing one."""
+    existing = enrolment_for(user_id, course.id)
+    if existing is not None:
+        return existing, False
+    enrolment = Enrolment(user_id=user_id, course_id=course.id)
+    db.session.add(enrolment)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return enrolment_for(user_id, course.id), False
+    return enrolment, True
+
+
+def my_courses(user_id: int) -> list[tuple[Enrolment, CourseCard]]:
+    enrolments = db.session.scalars(
+        select(Enrolment).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == user_id, Course.archived_at.is_(None))
+        .options(selectinload(Enrolment.course).selectinload(Course.texts),
+                 selectinload(Enrolment.course).selectinload(Course.tags))
+        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())).all()
+    cards = _cards([enrolment.course for enrolment in enrolments])
+    return list(zip(enrolments, cards, strict=True))
+

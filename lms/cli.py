@@ -1,0 +1,94 @@
+"""`flask lms ...`: the commands an operator or trainer runs."""
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from lms.auth import service as accounts
+from lms.auth.models import ROLES
+from lms.content.errors import ContentError
+
+lms_cli = AppGroup("lms", help="Frontera commands.")
+
+DEMO_PEOPLE = (
+    ("learner@demo.frontera", "Ana Learner", ("learner",)),
+    ("expert@demo.frontera", "Eva Expert", ("expert",)),
+    ("trainer@demo.frontera", "Tomás Trainer", ("trainer",)),
+    ("admin@demo.frontera", "Alba Admin", ("admin",)),
+)
+
+
+@lms_cli.command("create-user")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), default=["learner"],
+              show_default=True, help="Repeat for several roles.")
+@click.option("--name", default=None, help="Full name (default: the part of the email before @).")
+@click.option("--language", type=click.Choice(["es", "en"]), default="es", show_default=True)
+@click.password_option(help="Asked for when not given.")
+def create_user(email: str, roles: tuple[str, ...], name: str | None, language: str, password: str) -> None:
+    """Create a person (or add roles and set the password of an existing one)."""
+    user = accounts.create_user(email, name or email.split("@")[0], password, set(roles), language)
+    click.echo(f"{user.email}: {', '.join(sorted(user.roles))}")
+
+
+@lms_cli.command("import-courses")
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+def import_courses_command(path: Path | None) -> None:
+    """Validate and import the course files (default: COURSES_PATH)."""
+    from lms.content.importer import import_courses
+
+    path = path or Path(current_app.config["COURSES_PATH"])
+    try:
+        report = import_courses(path)
+    except ContentError as error:
+        click.echo(f"Nothing was imported: {len(error.problems)} problem(s) found.", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"Imported {path}: {report.summary()}")
+
+
+@lms_cli.command("demo-accounts")
+@click.option("--file", "credentials_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the demo passwords are kept (default: instance/demo-accounts.txt).")
+def demo_accounts(credentials_file: Path | None) -> None:
+    """Create one learner, expert, trainer and admin for trying the site, and print them.
+
+    Passwords are random on first creation and kept in the instance folder
+    (never in the repository), so a rerun prints the same ones.
+    """
+    credentials_file = credentials_file or Path(current_app.instance_path) / "demo-accounts.txt"
+    known = {}
+    if credentials_file.exists():
+        for line in credentials_file.read_text(encoding="utf-8").splitlines():
+            email, _, password = line.partition(" ")
+            known[email] = password
+    lines = []
+    for email, name, roles in DEMO_PEOPLE:
+        password = known.get(email)
+        if password is None or accounts.find_by_email(email) is None:
+            password = password or secrets.token_urlsafe(9)
+            accounts.create_user(email, name, password, set(roles))
+        lines.append(f"{email} {password}")
+    credentials_file.parent.mkdir(parents=True, exist_ok=True)
+    credentials_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    click.echo("Demo accounts (email / password):")
+    for (email, _name, roles), line in zip(DEMO_PEOPLE, lines, strict=True):
+        click.echo(f"  {roles[0]:<8} {line.replace(' ', '  /  ')}")
+
+
+@lms_cli.command("send-mail")
+def send_mail() -> None:
+    """Send the messages waiting in the outbox (retries failed ones)."""
+    from lms.mail.service import deliver_pending
+
+    click.echo(f"Sent {deliver_pending()} message(s).")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(lms_cli)

@@ -1,0 +1,1 @@
+"""Course content: the files in `courses/`, their import, and Markdown."""

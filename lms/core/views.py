@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from lms.auth import service as accounts
+from lms.core import bp
+from lms.extensions import csrf, db, limiter
+from lms.i18n import LANG_COOKIE
+from lms.urls import safe_next
+
+
+@bp.route("/")
+def home():
+    from lms.catalog.service import featured_courses
+    return render_template("core/home.html", courses=featured_courses())
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """The switch in the header: kept in the profile, or in a cookie for visitors."""
+    language = request.form.get("language", "")
+    target = safe_next(request.form.get("next"), url_for("core.home"))
+    response = make_response(redirect(target))
+    if language in current_app.config["LANGUAGES"]:
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, language)
+        response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600,
+                            samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/healthz")
+@csrf.exempt
+@limiter.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        current_app.logger.error("Health check failed: %s", error)
+        return jsonify(status="error", database="unavailable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,31 @@
+"""Database engine settings that the models do not express."""
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def init_app(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _ensure_instance_folder(app)
+
+
+def _ensure_instance_folder(app: Flask) -> None:
+    import os
+
+    os.makedirs(app.instance_path, exist_ok=True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    # WAL lets readers work while one writer commits; SQLite leaves foreign
+    # keys off unless asked, and we rely on them as PostgreSQL does.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

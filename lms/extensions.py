@@ -1,0 +1,43 @@
+"""Every Flask extension, created unbound and initialised in the factory.
+
+This module imports nothing from `lms`, so any package can import it without
+circular imports.
+"""
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names, so migrations can drop and alter them on every
+# database (SQLite batch mode needs names to find constraints).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+babel = Babel()
+csrf = CSRFProtect()
+# Storage comes from RATELIMIT_STORAGE_URI: memory for one process, Redis when
+# several app processes must share the counts.
+limiter = Limiter(key_func=get_remote_address)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.login_message_category = "info"

@@ -1,0 +1,72 @@
+"""Locale selection and helpers for content that exists per language.
+
+Locale order: the person's explicit choice (profile, or a cookie for
+visitors) -> the browser's Accept-Language -> Spanish.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+LANG_COOKIE = "lang"
+LANGUAGE_NAMES = {"es": _l("Spanish"), "en": _l("English")}
+# Each language's own name, for the switch: a reader who does not understand
+# the current language must still find theirs.
+NATIVE_NAMES = {"es": "Español", "en": "English"}
+
+T = TypeVar("T")
+
+
+def languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    supported = languages()
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in supported:
+        return cookie
+    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str | None:
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone or None
+    return None
+
+
+def current_language() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]).split("_")[0]
+
+
+def pick(variants: Mapping[str, T], language: str | None = None,
+         fallback_order: tuple[str, ...] | None = None) -> tuple[T | None, str | None]:
+    """The variant in `language`, else the first that exists.
+
+    Returns (variant, language it is in); the caller compares the language to
+    the reader's to show the "only in the other language" notice.
+    """
+    language = language or current_language()
+    if language in variants:
+        return variants[language], language
+    for other in fallback_order or languages():
+        if other in variants:
+            return variants[other], other
+    return None, None
+
+
+def init_app(app: Flask) -> None:
+    # Globals, not a context processor, so that imported macros see them too.
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        language_names=LANGUAGE_NAMES,
+        native_names=NATIVE_NAMES,
+        supported_languages=tuple(app.config["LANGUAGES"]),
+    )

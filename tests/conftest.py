@@ -1,0 +1,129 @@
+"""Shared fixtures: one app per test session, a fresh database per test, and a
+test client that sends CSRF tokens the way a browser form does."""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+
+from lms import create_app
+from lms.config import TestConfig
+from lms.extensions import db, limiter
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def database_url(tmp_dir) -> str:
+    return os.environ.get("LMS_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.sqlite"
+
+
+class Client(FlaskClient):
+    """Posts carry a valid CSRF token unless `csrf=False`, as a real form would.
+
+    Each request runs in an empty context, as in a server: it gets its own app
+    context, `g` and database session instead of sharing the test's.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self) -> str:
+        match = CSRF_RE.search(self.get("/").get_data(as_text=True))
+        assert match, "the home page should carry a CSRF token"
+        return match.group(1)
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        data = kwargs.get("data")
+        if csrf and isinstance(data, dict) and "csrf_token" not in data:
+            kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lms")
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=database_url(tmp), UPLOADS_PATH=str(tmp / "uploads"))
+    app = create_app(config)
+    app.test_client_class = Client
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_database(app):
+    """Each test starts with empty tables and runs inside an app context."""
+    with app.app_context():
+        yield
+        db.session.remove()
+        _empty_tables()
+    limiter.reset()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture()
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client: Client):
+        self.client = client
+
+    def login(self, email: str, password: str = "correct horse battery", follow_redirects=False):
+        return self.client.post("/account/login", data={"email": email, "password": password},
+                                follow_redirects=follow_redirects)
+
+    def logout(self):
+        return self.client.post("/account/logout")
+
+
+@pytest.fixture()
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture()
+def count_queries(app):
+    """`with count_queries() as queries:` collects the SQL statements run inside."""
+
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def before(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counter
