@@ -68,7 +68,16 @@ class _Problems:
         self.items: list[ContentProblem] = []
 
     def add(self, path: Path | str, line: int | None, message: str) -> None:
-        self.items.append(ContentProblem(str(path), line, message))
+        self.items.append(ContentProblem(display_path(path), line, message))
+
+
+def display_path(path: Path | str) -> str:
+    """Relative to the working folder when inside it, as a trainer would type it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def find_line(source: str, key: str, start: int = 1) -> int | None:
