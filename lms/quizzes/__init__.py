@@ -1,0 +1,1 @@
+"""Quizzes: question specs, grading, GIFT, attempts."""
