@@ -79,3 +79,5 @@ class TestConfig(Config):
     RESET_LIMIT = "1000 per minute"
     LOG_REQUESTS = False
     MAIL_SERVER = None
+    # scrypt costs ~100 ms a hash by design; tests hash hundreds of passwords.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -33,7 +33,23 @@ def select_locale() -> str:
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in supported:
         return cookie
-    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _browser_language(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _browser_language(supported: tuple[str, ...]) -> str | None:
+    # By the language, not the exact tag, in the browser's order of preference:
+    # "es-MX, en;q=0.5" is a Spanish reader (best_match would pick the exact "en").
+    for tag, _quality in request.accept_languages:  # highest quality first
+        language = tag.replace("_", "-").split("-")[0].lower()
+        if language in supported:
+            return language
+    return None
+
+
+def remember_language(response, language: str) -> None:
+    """Keep a language choice in the browser: for visitors, and after signing out."""
+    response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 def select_timezone() -> str | None:

@@ -38,6 +38,8 @@ class Client(FlaskClient):
         return match.group(1)
 
     def post(self, *args, csrf: bool = True, **kwargs):
+        if csrf and kwargs.get("data") is None and "json" not in kwargs:
+            kwargs["data"] = {}  # a bare post (a button alone) still carries the form's token
         data = kwargs.get("data")
         if csrf and isinstance(data, dict) and "csrf_token" not in data:
             kwargs["data"] = {**data, "csrf_token": self.csrf_token()}

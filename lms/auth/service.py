@@ -107,6 +107,12 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
+def end_sessions(user: User) -> None:
+    """Sign the person out of every session and remember cookie they have."""
+    user.rotate_session_token()
+    db.session.commit()
+
+
 def update_profile(user: User, *, name: str, locale: str, region: str | None) -> None:
     user.name = name.strip()
     user.locale = locale
@@ -176,8 +182,10 @@ def reset_password(token: str, new_password: str) -> User:
 def search_people(query: str = "", role: str | None = None, page: int = 1, per_page: int = 50):
     statement = select(User).options(joinedload(User.role_rows)).order_by(User.name, User.id)
     if query:
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
+        # autoescape: "_" and "%" typed in the search box are characters, not wildcards.
+        value = query.strip().lower()
+        statement = statement.where(or_(func.lower(User.name).contains(value, autoescape=True),
+                                        User.email.contains(value, autoescape=True)))
     if role:
         statement = statement.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)

@@ -8,7 +8,7 @@ from lms.auth import bp, service
 from lms.auth.forms import (ChangePasswordForm, LoginForm, ProfileForm, RegistrationForm,
                             ResetPasswordForm, ResetRequestForm)
 from lms.extensions import limiter, login_manager
-from lms.i18n import current_language
+from lms.i18n import current_language, remember_language
 from lms.urls import safe_next
 
 
@@ -78,10 +78,21 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    language = current_user.locale if current_user.is_authenticated else None
+    goodbye = _("You have signed out.")  # in their language, before they become a visitor
+    if current_user.is_authenticated:
+        # Sessions live in signed cookies: only a new token makes a copied
+        # session or remember cookie stop working once the person signs out.
+        service.end_sessions(current_user._get_current_object())
+    # Clear first: logout_user() leaves in the session the instruction to
+    # delete the remember cookie, which a later clear() would drop.
     session.clear()
-    flash(_("You have signed out."), "info")
-    return redirect(url_for("core.home"))
+    logout_user()
+    flash(goodbye, "info")
+    response = redirect(url_for("core.home"))
+    if language:
+        remember_language(response, language)  # still their language once signed out
+    return response
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -143,7 +154,9 @@ def change_password():
             form.current_password.errors.append(error.message)
         else:
             # The session token changed: sign this session in again, others are out.
-            _start_session(current_user._get_current_object())
+            # A device kept signed in ("remember me") stays so, with a new cookie.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            _start_session(current_user._get_current_object(), remember=remembered)
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from lms.auth import service as accounts
 from lms.core import bp
 from lms.extensions import csrf, db, limiter
-from lms.i18n import LANG_COOKIE
+from lms.i18n import remember_language
 from lms.urls import safe_next
 
 
@@ -26,9 +26,7 @@ def set_language():
     if language in current_app.config["LANGUAGES"]:
         if current_user.is_authenticated:
             accounts.set_locale(current_user, language)
-        response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600,
-                            samesite="Lax", httponly=True,
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        remember_language(response, language)
     return response
 
 
