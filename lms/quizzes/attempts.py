@@ -1,0 +1,386 @@
+"""Taking a quiz: start, save as you go, submit, time limits, essay grading.
+
+Grading happens here, on the server, only when an attempt is submitted (or
+closed at its deadline). The form never carries an id or a fraction: choices,
+matching options and ordering items are posted as their positions in the
+attempt's own shuffled layout, which is stored with the attempt.
+
+Submitting twice records once: the attempt leaves `in_progress` through a
+conditional UPDATE, and only the request that changed the row grades it.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.catalog.models import Enrolment
+from lms.extensions import db
+from lms.quizzes.convert import question_spec
+from lms.quizzes.grading import Grade, grade_question, manual_grade, passed, quiz_score
+from lms.quizzes.models import (
+    CLOSED_STATES, IN_PROGRESS, NEEDS_GRADING, SUBMITTED, Attempt, Question, Quiz, Response,
+)
+from lms.quizzes.results import attempt_graded
+from lms.timeutil import utcnow
+
+# A request that left the browser just before the deadline may arrive a
+# moment after it.
+GRACE = timedelta(seconds=5)
+MAX_SHORT = 500
+MAX_ESSAY = 20_000
+
+_rng = random.SystemRandom()
+
+
+class QuizError(Exception):
+    """A reason, translated lazily, to show to the person."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# Layout: what one attempt shows, in which order ---------------------------------------
+
+def active_questions(quiz_id: int) -> list[Question]:
+    return list(db.session.scalars(
+        select(Question).where(Question.quiz_id == quiz_id, Question.archived_at.is_(None))
+        .order_by(Question.position, Question.id)))
+
+
+def _ids(question: Question, kind: str) -> list[str]:
+    g = question.grading or {}
+    if kind == "choices":
+        return [c["id"] for c in g.get("choices", [])]
+    if kind == "options":
+        return list(g.get("pairs", [])) + list(g.get("distractors", []))
+    if kind == "items":
+        return list(g.get("items", []))
+    return []
+
+
+def make_layout(quiz: Quiz, questions: list[Question], rng: random.Random = _rng) -> dict[str, Any]:
+    """Draw, shuffle and fix the order of one attempt."""
+    chosen = list(questions)
+    if quiz.draw:
+        pool = [q for q in chosen if q.type != "description"]
+        picked = {q.id for q in rng.sample(pool, min(quiz.draw, len(pool)))}
+        chosen = [q for q in chosen if q.id in picked]
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    layout: dict[str, Any] = {"questions": [q.id for q in chosen], "choices": {}, "options": {}, "items": {}}
+    for q in chosen:
+        key = str(q.id)
+        if q.type in ("single", "multiple"):
+            ids = _ids(q, "choices")
+            if quiz.shuffle_choices:
+                rng.shuffle(ids)
+            layout["choices"][key] = ids
+        elif q.type == "matching":
+            # Always shuffled: in file order the options would line up with
+            # their prompts.
+            ids = _ids(q, "options")
+            rng.shuffle(ids)
+            layout["options"][key] = ids
+        elif q.type == "ordering":
+            # Never shown in the right order.
+            ids = _ids(q, "items")
+            right = list(ids)
+            for _ in range(20):
+                rng.shuffle(ids)
+                if ids != right:
+                    break
+            if ids == right and len(ids) > 1:
+                ids = ids[1:] + ids[:1]
+            layout["items"][key] = ids
+    return layout
+
+
+def display_order(layout: Mapping[str, Any] | None, kind: str, question: Question) -> list[str]:
+    """The ids of `kind` in the order this attempt shows them (ids the
+    question no longer has are dropped; new ones come last)."""
+    current = _ids(question, kind)
+    stored = ((layout or {}).get(kind) or {}).get(str(question.id))
+    if not stored:
+        return current
+    known = [i for i in stored if i in current]
+    return known + [i for i in current if i not in known]
+
+
+# Reading the form --------------------------------------------------------------------
+
+def _index(value: Any, size: int) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number < size else None
+
+
+def field_name(question: Question) -> str:
+    return f"q{question.id}"
+
+
+def parse_answers(layout: Mapping[str, Any], questions: list[Question], form) -> dict[int, Any]:
+    """The posted answers in ids, for every question of the attempt.
+
+    A question answered with nothing gives None (or [] for a multiple choice
+    with nothing ticked), so saving an emptied field clears it.
+    """
+    answers: dict[int, Any] = {}
+    for q in questions:
+        name = field_name(q)
+        value: Any = None
+        if q.type == "single":
+            order = display_order(layout, "choices", q)
+            index = _index(form.get(name), len(order))
+            value = order[index] if index is not None else None
+        elif q.type == "multiple":
+            order = display_order(layout, "choices", q)
+            picked = {i for i in (_index(v, len(order)) for v in form.getlist(name)) if i is not None}
+            value = [order[i] for i in sorted(picked)]
+        elif q.type == "truefalse":
+            value = form.get(name) if form.get(name) in ("true", "false") else None
+        elif q.type in ("short", "numeric"):
+            value = (form.get(name) or "").strip()[:MAX_SHORT] or None
+        elif q.type == "essay":
+            text = (form.get(name) or "").replace("\r\n", "\n")[:MAX_ESSAY]
+            value = text if text.strip() else None
+        elif q.type == "matching":
+            options = display_order(layout, "options", q)
+            chosen = {}
+            for i, pair_id in enumerate((q.grading or {}).get("pairs", [])):
+                index = _index(form.get(f"{name}-{i}"), len(options))
+                if index is not None:
+                    chosen[pair_id] = options[index]
+            value = chosen or None
+        elif q.type == "ordering":
+            items = display_order(layout, "items", q)
+            positions = {}
+            for i, item_id in enumerate(items):
+                index = _index(form.get(f"{name}-{i}"), len(items) + 1)
+                if index:  # positions are 1..n
+                    positions[item_id] = index
+            value = positions or None
+        else:
+            continue
+        answers[q.id] = value
+    return answers
+
+
+def to_grader(question: Question, raw: Any, layout: Mapping[str, Any] | None) -> Any:
+    """A stored response in the shape lms.quizzes.grading expects."""
+    if question.type == "ordering":
+        if not isinstance(raw, Mapping):
+            return None
+        shown = display_order(layout, "items", question)
+        placed = [(int(pos), shown.index(item) if item in shown else len(shown), item)
+                  for item, pos in raw.items() if isinstance(pos, int) or str(pos).isdigit()]
+        return [item for _pos, _shown, item in sorted(placed)]
+    return raw
+
+
+# Starting -----------------------------------------------------------------------------
+
+def _open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.quiz_id == quiz_id, Attempt.state == IN_PROGRESS))
+
+
+def start_attempt(user_id: int, quiz: Quiz) -> Attempt:
+    """The attempt in progress, or a new one (enrolling the person if needed)."""
+    close_expired(user_id=user_id, quiz_id=quiz.id)
+    existing = _open_attempt(user_id, quiz.id)
+    if existing is not None:
+        return existing
+    used = db.session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.user_id == user_id, Attempt.quiz_id == quiz.id)) or 0
+    if quiz.max_attempts and used >= quiz.max_attempts:
+        raise QuizError(_l("You have used all the attempts this quiz allows."))
+    questions = active_questions(quiz.id)
+    if not questions:
+        raise QuizError(_l("This quiz has no questions yet."))
+    now = utcnow()
+    attempt = Attempt(user_id=user_id, quiz_id=quiz.id, number=used + 1, state=IN_PROGRESS,
+                      started_at=now, layout=make_layout(quiz, questions),
+                      deadline=now + timedelta(minutes=quiz.time_limit_minutes)
+                      if quiz.time_limit_minutes else None)
+    attempt.responses = [Response(question_id=qid) for qid in attempt.layout["questions"]]
+    db.session.add(attempt)
+    if db.session.scalar(select(Enrolment.id).where(
+            Enrolment.user_id == user_id, Enrolment.course_id == quiz.course_id)) is None:
+        db.session.add(Enrolment(user_id=user_id, course_id=quiz.course_id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request (a double click) started it first.
+        db.session.rollback()
+        existing = _open_attempt(user_id, quiz.id)
+        if existing is None:
+            raise QuizError(_l("The attempt could not be started. Please try again.")) from None
+        return existing
+    return attempt
+
+
+# Saving and submitting ------------------------------------------------------------------
+
+@dataclass
+class SaveOutcome:
+    attempt: Attempt
+    saved: bool = False
+    submitted: bool = False
+    late: bool = False           # sent after the deadline: not counted, attempt closed
+    already_closed: bool = False  # the attempt was submitted before this request
+
+
+def load_attempt(attempt_id: int) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).options(
+        selectinload(Attempt.responses), joinedload(Attempt.quiz)))
+
+
+def attempt_questions(attempt: Attempt) -> list[Question]:
+    """The questions of the attempt, in its order, with their texts (two queries)."""
+    ids = attempt.question_ids
+    if not ids:
+        return []
+    found = {q.id: q for q in db.session.scalars(
+        select(Question).where(Question.id.in_(ids)).options(selectinload(Question.texts)))}
+    return [found[qid] for qid in ids if qid in found]
+
+
+def save_answers(attempt: Attempt, form, submit: bool = False) -> SaveOutcome:
+    """Save the posted answers of an attempt in progress (and submit it).
+
+    After the deadline nothing posted is kept: the attempt is closed with
+    the answers saved in time.
+    """
+    if attempt.state != IN_PROGRESS:
+        return SaveOutcome(attempt, already_closed=True)
+    questions = attempt_questions(attempt)
+    now = utcnow()
+    if attempt.deadline is not None and now > attempt.deadline + GRACE:
+        closed = _close(attempt, questions, attempt.deadline, timed_out=True)
+        return SaveOutcome(attempt, late=True, already_closed=not closed)
+    answers = parse_answers(attempt.layout, questions, form)
+    responses = {r.question_id: r for r in attempt.responses}
+    for question_id, value in answers.items():
+        response = responses.get(question_id)
+        if response is None:
+            response = Response(question_id=question_id)
+            attempt.responses.append(response)
+        if response.response != value:
+            response.response = value
+            response.saved_at = now
+    if not submit:
+        db.session.commit()
+        return SaveOutcome(attempt, saved=True)
+    closed = _close(attempt, questions, now, timed_out=False)
+    return SaveOutcome(attempt, saved=closed, submitted=closed, already_closed=not closed)
+
+
+def _close(attempt: Attempt, questions: list[Question], when: datetime, timed_out: bool) -> bool:
+    """Submit and grade, once. False (and nothing written) if it was already closed."""
+    changed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.state == IN_PROGRESS)
+        .values(state=SUBMITTED, submitted_at=when, timed_out=timed_out)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        db.session.rollback()
+        return False
+    by_id = {q.id: q for q in questions}
+    specs = {q.id: question_spec(q) for q in questions}
+    pending = False
+    for response in attempt.responses:
+        question = by_id.get(response.question_id)
+        if question is None:
+            continue
+        grade = grade_question(specs[question.id], to_grader(question, response.response, attempt.layout))
+        if grade.needs_manual:
+            response.fraction = response.score = None
+            pending = True
+        else:
+            response.fraction, response.score = grade.fraction, grade.score
+    attempt.state = NEEDS_GRADING if pending else SUBMITTED
+    attempt.submitted_at = when
+    attempt.timed_out = timed_out
+    _rescore(attempt, questions, specs)
+    db.session.commit()
+    attempt_graded(attempt)
+    return True
+
+
+def _rescore(attempt: Attempt, questions: list[Question], specs: dict | None = None) -> None:
+    specs = specs or {q.id: question_spec(q) for q in questions}
+    responses = {r.question_id: r for r in attempt.responses}
+    grades = {}
+    for q in questions:
+        response = responses.get(q.id)
+        if response is not None and response.score is not None:
+            grades[specs[q.id].id] = Grade(fraction=response.fraction, score=response.score,
+                                           correct=(response.fraction or 0) >= 1.0)
+    attempt.score = quiz_score(grades, [specs[q.id] for q in questions])
+    attempt.passed = passed(attempt.score, attempt.quiz.pass_mark)
+
+
+def close_expired(user_id: int | None = None, quiz_id: int | None = None,
+                  now: datetime | None = None) -> int:
+    """Close the attempts past their deadline with what was saved in time.
+
+    Called when a learner opens a quiz page, and every minute by `flask lms
+    tick` (each attempt is closed at most once).
+    """
+    statement = select(Attempt.id).where(Attempt.state == IN_PROGRESS, Attempt.deadline.is_not(None),
+                                         Attempt.deadline < (now or utcnow()) - GRACE)
+    if user_id is not None:
+        statement = statement.where(Attempt.user_id == user_id)
+    if quiz_id is not None:
+        statement = statement.where(Attempt.quiz_id == quiz_id)
+    closed = 0
+    for attempt_id in db.session.scalars(statement).all():
+        attempt = load_attempt(attempt_id)
+        if attempt is not None and attempt.state == IN_PROGRESS:
+            closed += _close(attempt, attempt_questions(attempt), attempt.deadline, timed_out=True)
+    return closed
+
+
+# Essays ---------------------------------------------------------------------------
+
+def essay_response(response_id: int) -> Response | None:
+    """An essay answer of a submitted attempt, with its attempt, quiz and question."""
+    return db.session.scalar(
+        select(Response).join(Question, Question.id == Response.question_id)
+        .join(Attempt, Attempt.id == Response.attempt_id)
+        .where(Response.id == response_id, Question.type == "essay",
+               Attempt.state.in_(CLOSED_STATES))
+        .options(joinedload(Response.attempt).joinedload(Attempt.quiz),
+                 joinedload(Response.question).selectinload(Question.texts)))
+
+
+def grade_essay(response: Response, grader_id: int, fraction: float, comment: str) -> Attempt:
+    """A trainer's grade for an essay; the attempt's score follows."""
+    if not 0.0 <= fraction <= 1.0:
+        raise QuizError(_l("The grade must be between 0 and 100 %."))
+    attempt = response.attempt
+    grade = manual_grade(question_spec(response.question), fraction)
+    response.fraction, response.score = grade.fraction, grade.score
+    response.graded_by_id = grader_id
+    response.graded_at = utcnow()
+    response.comment = comment.strip() or None
+    questions = attempt_questions(attempt)
+    by_id = {q.id: q for q in questions}
+    waiting = any(r.fraction is None and by_id.get(r.question_id) is not None
+                  and by_id[r.question_id].type == "essay" and r.response
+                  for r in attempt.responses)
+    attempt.state = NEEDS_GRADING if waiting else SUBMITTED
+    _rescore(attempt, questions)
+    db.session.commit()
+    attempt_graded(attempt)
+    return attempt
