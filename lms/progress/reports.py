@@ -1,0 +1,963 @@
+"""Trainers' course reports and the admins' programme view.
+
+Every figure is aggregated in SQL (COUNT/SUM/AVG with GROUP BY, window
+functions for rankings), so a report takes the same number of queries for
+ten learners or ten thousand, and the database returns one row per module,
+quiz, question or month rather than one per learner. The same SQL runs on
+SQLite (3.25+, for window functions) and PostgreSQL.
+
+Definitions (shown to trainers in the report's notes):
+
+* *Active in the last N days*: the enrolment's last activity (a lesson
+  opened or marked done, a quiz graded) is at most N days old.
+* *Started*: has any recorded activity in the course.
+* *Inactive*: not completed, and no activity for 14 days (or, never active,
+  enrolled more than 14 days ago).
+* *Quiz statistics*: over closed attempts (submitted, or waiting for an essay
+  grade with their provisional score). Mean score is the mean over attempts,
+  best score the highest attempt; pass rate is the share of learners who
+  attempted whose kept grade (the quiz's best/last/average policy, as the
+  quiz engine keeps it) reaches the pass mark.
+* *Item analysis*: over each learner's FIRST closed attempt of the quiz (so
+  later attempts, when learners have seen the answers, do not inflate it).
+  Share correct is the share of graded responses with full credit.
+  Discrimination is the upper-lower index: learners are ranked by the
+  score of that first attempt; the upper group is the top 27% (rounded up),
+  the lower group the bottom 27%; D = share correct in the upper group minus
+  share correct in the lower group (from -1 to 1; below 0.2 the question
+  separates strong from weak learners poorly, below 0 it misleads).
+  The most chosen wrong answer is the most frequent response without full
+  credit (choice, true/false, short and numeric questions).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, and_, case, cast, distinct, func, literal_column, select
+from sqlalchemy.orm import selectinload
+
+from lms.auth.models import User
+from lms.catalog.models import Enrolment
+from lms.content.models import Course, CourseTag, CourseText, Lesson, Module, ModuleText
+from lms.content.vocab import REGION_NAMES, tag_label
+from lms.extensions import db
+from lms.i18n import current_language, pick
+from lms.progress import quizlink
+from lms.progress.models import Certificate, LessonProgress, ModuleCompletion
+from lms.progress.sql import year_month
+from lms.timeutil import utcnow
+
+INACTIVE_DAYS = 14
+INACTIVE_PAGE = 50
+UPPER_LOWER_PERCENT = 27
+FULL_CREDIT = 0.999
+WRONG_ANSWER_TYPES = ("single", "multiple", "truefalse", "short", "numeric")
+MAX_MONTHS = 120
+
+
+# Tables -----------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    label: Any  # a lazily translated string
+    kind: str = "text"  # text, int, share (0..1), score (0..100), index (-1..1), date, datetime
+
+
+@dataclass
+class Table:
+    name: str
+    caption: Any
+    columns: list[Column]
+    rows: list[tuple] = field(default_factory=list)
+    total: int | None = None  # rows of the whole table when `rows` is its first page
+    links: dict[int, str] = field(default_factory=dict)  # row index -> URL for its first cell (HTML only)
+
+    @property
+    def truncated(self) -> bool:
+        return self.total is not None and self.total > len(self.rows)
+
+
+def _share(part: int | float | None, whole: int | float | None) -> float | None:
+    return (part or 0) / whole if whole else None
+
+
+# Filters ---------------------------------------------------------------------------
+
+
+@dataclass
+class ReportFilters:
+    region: str = ""  # a region code, "none" (not stated) or "" (all)
+    language: str = ""
+    enrolled_from: date | None = None
+    enrolled_to: date | None = None
+
+    def args(self) -> dict[str, str]:
+        """As query-string arguments, for links (CSV downloads keep the filters)."""
+        values = {
+            "region": self.region,
+            "language": self.language,
+            "enrolled_from": self.enrolled_from.isoformat() if self.enrolled_from else "",
+            "enrolled_to": self.enrolled_to.isoformat() if self.enrolled_to else "",
+        }
+        return {key: value for key, value in values.items() if value}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.args())
+
+
+class Cohort:
+    """The learners of a course that the filters keep.
+
+    `enrolments()` selects their enrolments; `keeps(column)` is the WHERE
+    condition for a user id column of another table (empty without filters:
+    every record of the course belongs to an enrolled learner). The filter
+    is an uncorrelated IN (subquery), which both databases evaluate once.
+    """
+
+    def __init__(self, course_id: int, filters: ReportFilters):
+        self.course_id = course_id
+        self.filters = filters
+
+    def _conditions(self) -> list:
+        f, conditions = self.filters, [Enrolment.course_id == self.course_id]
+        if f.region == "none":
+            conditions.append(User.region.is_(None))
+        elif f.region:
+            conditions.append(User.region == f.region)
+        if f.language:
+            conditions.append(User.locale == f.language)
+        if f.enrolled_from:
+            conditions.append(Enrolment.enrolled_at >= datetime.combine(f.enrolled_from, time.min))
+        if f.enrolled_to:
+            conditions.append(
+                Enrolment.enrolled_at < datetime.combine(f.enrolled_to + timedelta(days=1), time.min)
+            )
+        return conditions
+
+    def enrolments(self, *columns):
+        return (
+            select(*columns)
+            .select_from(Enrolment)
+            .join(User, User.id == Enrolment.user_id)
+            .where(*self._conditions())
+        )
+
+    def keeps(self, user_column) -> list:
+        if not self.filters.active:
+            return []
+        return [user_column.in_(self.enrolments(Enrolment.user_id))]
+
+
+# Who may see a course's report -------------------------------------------------------
+
+
+def _course_authors_table():
+    # The authoring capability's CourseAuthor table, when it is part of the app.
+    return db.metadata.tables.get("course_authors")
+
+
+def may_report(user, course_id: int) -> bool:
+    """Admins see every course; a trainer sees the courses they author, and
+    courses that have no authors yet (imported from files, not yet assigned)."""
+    if user.has_role("admin"):
+        return True
+    if not user.has_role("trainer"):
+        return False
+    authors = _course_authors_table()
+    if authors is None:
+        return True
+    rows = db.session.execute(select(authors.c.user_id).where(authors.c.course_id == course_id)).all()
+    return not rows or any(row[0] == user.id for row in rows)
+
+
+def reportable_courses(user) -> list[tuple[Course, CourseText | None]]:
+    """The courses whose reports this person may see, with enrolment counts (two or three queries)."""
+    statement = (
+        select(Course)
+        .where(Course.archived_at.is_(None))
+        .options(selectinload(Course.texts))
+        .order_by(Course.slug)
+    )
+    courses = list(db.session.scalars(statement).all())
+    authors = _course_authors_table()
+    if not user.has_role("admin") and authors is not None:
+        authored: dict[int, set[int]] = defaultdict(set)
+        for course_id, user_id in db.session.execute(select(authors.c.course_id, authors.c.user_id)):
+            authored[course_id].add(user_id)
+        courses = [c for c in courses if not authored.get(c.id) or user.id in authored[c.id]]
+    return [(course, pick(course.text_by_language())[0]) for course in courses]
+
+
+def enrolment_counts(course_ids: list[int]) -> dict[int, tuple[int, int]]:
+    if not course_ids:
+        return {}
+    rows = db.session.execute(
+        select(Enrolment.course_id, func.count(Enrolment.id), func.count(Enrolment.completed_at))
+        .where(Enrolment.course_id.in_(course_ids))
+        .group_by(Enrolment.course_id)
+    ).all()
+    return {course_id: (enrolled, completed) for course_id, enrolled, completed in rows}
+
+
+# The trainer's course report ------------------------------------------------------------
+
+
+@dataclass
+class TrainerReport:
+    course: Course
+    title: str
+    filters: ReportFilters
+    generated_at: datetime
+    summary: Table
+    funnel: Table
+    modules: Table
+    quizzes: Table
+    inactive: Table
+    quiz_ids: list[int] = field(default_factory=list)  # in the order of `quizzes` rows
+
+    def tables(self) -> dict[str, Table]:
+        return {
+            table.name: table
+            for table in (self.summary, self.funnel, self.modules, self.quizzes, self.inactive)
+        }
+
+
+TRAINER_TABLES = ("summary", "funnel", "modules", "quizzes", "inactive")
+
+
+def trainer_report(
+    course: Course,
+    filters: ReportFilters,
+    *,
+    now: datetime | None = None,
+    inactive_limit: int | None = INACTIVE_PAGE,
+    only: str | None = None,
+) -> TrainerReport:
+    """The course report; `only` names the one table wanted (a CSV download): the others stay empty."""
+    now = now or utcnow()
+    cohort = Cohort(course.id, filters)
+    title, _lang = pick(course.text_by_language())
+
+    def wanted(*names: str) -> bool:
+        return only is None or only in names
+
+    empty = {name: Table(name, "", []) for name in TRAINER_TABLES}
+    summary, counts = _summary(cohort, now) if wanted("summary", "funnel") else (empty["summary"], {})
+    funnel, modules = empty["funnel"], empty["modules"]
+    module_titles = _module_titles(course.id) if wanted("funnel", "modules", "quizzes") else []
+    if wanted("funnel", "modules"):
+        funnel, modules = _funnel(course.id, cohort, counts, module_titles)
+    quizzes, quiz_ids = (
+        _quiz_statistics(course.id, cohort, module_titles) if wanted("quizzes") else (empty["quizzes"], [])
+    )
+    inactive = _inactive(course.id, cohort, now, inactive_limit) if wanted("inactive") else empty["inactive"]
+    return TrainerReport(
+        course=course,
+        title=title.title if title else course.slug,
+        filters=filters,
+        generated_at=now,
+        summary=summary,
+        funnel=funnel,
+        modules=modules,
+        quizzes=quizzes,
+        inactive=inactive,
+        quiz_ids=quiz_ids,
+    )
+
+
+SUMMARY_COLUMNS = [
+    Column(_l("Figure")),
+    Column(_l("Learners"), "int"),
+    Column(_l("Share of enrolled"), "share"),
+]
+
+
+def _summary(cohort: Cohort, now: datetime) -> tuple[Table, dict[str, int]]:
+    def count_where(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = db.session.execute(
+        cohort.enrolments(
+            func.count(Enrolment.id),
+            count_where(Enrolment.last_activity_at.is_not(None)),
+            count_where(Enrolment.last_activity_at >= now - timedelta(days=7)),
+            count_where(Enrolment.last_activity_at >= now - timedelta(days=30)),
+            count_where(Enrolment.completed_at.is_not(None)),
+        )
+    ).one()
+    enrolled, started, active7, active30, completed = (int(value or 0) for value in row)
+    counts = {
+        "enrolled": enrolled,
+        "started": started,
+        "active7": active7,
+        "active30": active30,
+        "completed": completed,
+    }
+    rows = [
+        (_("Enrolled"), enrolled, _share(enrolled, enrolled)),
+        (_("Started"), started, _share(started, enrolled)),
+        (_("Active in the last 7 days"), active7, _share(active7, enrolled)),
+        (_("Active in the last 30 days"), active30, _share(active30, enrolled)),
+        (_("Completed the course"), completed, _share(completed, enrolled)),
+    ]
+    return Table("summary", _l("Learners at a glance"), SUMMARY_COLUMNS, rows), counts
+
+
+def _module_titles(course_id: int) -> list[tuple[int, str]]:
+    """Active modules in order with their title in the reader's language (one query)."""
+    rows = db.session.execute(
+        select(Module.id, Module.position, Module.key, ModuleText.language, ModuleText.title)
+        .outerjoin(ModuleText, ModuleText.module_id == Module.id)
+        .where(Module.course_id == course_id, Module.archived_at.is_(None))
+        .order_by(Module.position, Module.id)
+    ).all()
+    variants: dict[int, dict[str, str]] = {}
+    keys: dict[int, str] = {}
+    for module_id, _position, key, language, title in rows:
+        variants.setdefault(module_id, {})
+        keys[module_id] = key
+        if language:
+            variants[module_id][language] = title
+    reader = current_language()
+    return [(module_id, pick(texts, reader)[0] or keys[module_id]) for module_id, texts in variants.items()]
+
+
+def _funnel(
+    course_id: int, cohort: Cohort, counts: dict[str, int], module_titles: list[tuple[int, str]]
+) -> tuple[Table, Table]:
+    started = dict(
+        db.session.execute(
+            select(Lesson.module_id, func.count(distinct(LessonProgress.user_id)))
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.course_id == course_id, *cohort.keeps(LessonProgress.user_id))
+            .group_by(Lesson.module_id)
+        ).all()
+    )
+    completed = dict(
+        db.session.execute(
+            select(ModuleCompletion.module_id, func.count(ModuleCompletion.id))
+            .where(ModuleCompletion.course_id == course_id, *cohort.keeps(ModuleCompletion.user_id))
+            .group_by(ModuleCompletion.module_id)
+        ).all()
+    )
+    enrolled = counts.get("enrolled", 0)
+    steps = [
+        (_("Enrolled"), enrolled, _share(enrolled, enrolled)),
+        (_("Started"), counts.get("started", 0), _share(counts.get("started", 0), enrolled)),
+    ]
+    module_rows = []
+    for position, (module_id, title) in enumerate(module_titles, start=1):
+        done = completed.get(module_id, 0)
+        steps.append(
+            (
+                _("Completed module %(number)d: %(title)s", number=position, title=title),
+                done,
+                _share(done, enrolled),
+            )
+        )
+        module_rows.append(
+            (f"{position}. {title}", started.get(module_id, 0), done, _share(done, started.get(module_id, 0)))
+        )
+    steps.append(
+        (_("Completed the course"), counts.get("completed", 0), _share(counts.get("completed", 0), enrolled))
+    )
+    funnel = Table(
+        "funnel",
+        _l("Funnel: how far learners get"),
+        [Column(_l("Step")), Column(_l("Learners"), "int"), Column(_l("Share of enrolled"), "share")],
+        steps,
+    )
+    modules = Table(
+        "modules",
+        _l("Modules: started and completed"),
+        [
+            Column(_l("Module")),
+            Column(_l("Started"), "int"),
+            Column(_l("Completed"), "int"),
+            Column(_l("Completed of those who started"), "share"),
+        ],
+        module_rows,
+    )
+    return funnel, modules
+
+
+QUIZ_COLUMNS = [
+    Column(_l("Quiz")),
+    Column(_l("Learners who attempted"), "int"),
+    Column(_l("Attempts"), "int"),
+    Column(_l("Mean score"), "score"),
+    Column(_l("Best score"), "score"),
+    Column(_l("Pass rate"), "share"),
+]
+ITEM_COLUMNS = [
+    Column(_l("Question")),
+    Column(_l("Responses"), "int"),
+    Column(_l("Share correct"), "share"),
+    Column(_l("Discrimination (upper–lower 27%)"), "index"),
+    Column(_l("Most chosen wrong answer")),
+    Column(_l("Times chosen"), "int"),
+]
+
+
+def _quiz_list(
+    course_id: int, module_titles: list[tuple[int, str]], quiz_id: int | None = None
+) -> list[tuple[int, str, str]]:
+    """The course's active quizzes in module order: (id, title in the reader's language, grading)."""
+    from lms.quizzes.models import Quiz, QuizText
+
+    module_order = {module_id: index for index, (module_id, _title) in enumerate(module_titles)}
+    module_title = dict(module_titles)
+    statement = (
+        select(Quiz.id, Quiz.module_id, Quiz.grading, QuizText.language, QuizText.title)
+        .outerjoin(QuizText, QuizText.quiz_id == Quiz.id)
+        .where(Quiz.course_id == course_id, Quiz.archived_at.is_(None))
+    )
+    if quiz_id is not None:
+        statement = statement.where(Quiz.id == quiz_id)
+    texts: dict[int, dict[str, str]] = {}
+    info: dict[int, tuple[int, str]] = {}
+    for qid, module_id, grading, language, title in db.session.execute(statement).all():
+        texts.setdefault(qid, {})
+        info[qid] = (module_id, grading)
+        if language:
+            texts[qid][language] = title
+    reader = current_language()
+    ordered = sorted(texts, key=lambda q: (module_order.get(info[q][0], 10**6), q))
+    return [
+        (qid, pick(texts[qid], reader)[0] or module_title.get(info[qid][0], str(qid)), info[qid][1])
+        for qid in ordered
+    ]
+
+
+def _quiz_statistics(
+    course_id: int, cohort: Cohort, module_titles: list[tuple[int, str]]
+) -> tuple[Table, list[int]]:
+    """Attempts, mean and best score and pass rate per quiz: per learner first (their
+    kept grade by the quiz's policy), then per quiz, in one query."""
+    table = Table("quizzes", _l("Quiz statistics"), QUIZ_COLUMNS)
+    if not quizlink.available():
+        return table, []
+    from lms.quizzes.models import CLOSED_STATES, Attempt, Quiz
+
+    quizzes = _quiz_list(course_id, module_titles)
+    quiz_ids = [quiz_id for quiz_id, _title, _grading in quizzes]
+    if not quiz_ids:
+        return table, []
+    score = func.coalesce(Attempt.score, 0.0)
+    # The newest attempt matters only to quizzes that keep the last one: rank only then.
+    newest = (
+        func.row_number().over(
+            partition_by=(Attempt.quiz_id, Attempt.user_id),
+            order_by=(func.coalesce(Attempt.submitted_at, Attempt.started_at).desc(), Attempt.number.desc()),
+        )
+        if any(grading == "last" for _q, _t, grading in quizzes)
+        else literal_column("1")
+    )
+    closed = (
+        select(
+            Attempt.quiz_id.label("quiz_id"),
+            Attempt.user_id.label("user_id"),
+            score.label("score"),
+            newest.label("newest"),
+        )
+        .where(
+            Attempt.quiz_id.in_(quiz_ids), Attempt.state.in_(CLOSED_STATES), *cohort.keeps(Attempt.user_id)
+        )
+        .subquery("closed")
+    )
+    learner = (
+        select(
+            closed.c.quiz_id,
+            closed.c.user_id,
+            func.count().label("attempts"),
+            func.sum(closed.c.score).label("total"),
+            func.max(closed.c.score).label("best"),
+            func.avg(closed.c.score).label("mean"),
+            func.max(case((closed.c.newest == 1, closed.c.score), else_=None)).label("last"),
+        )
+        .group_by(closed.c.quiz_id, closed.c.user_id)
+        .subquery("learner")
+    )
+    kept = case(
+        (Quiz.grading == "best", learner.c.best),
+        (Quiz.grading == "last", learner.c.last),
+        else_=learner.c.mean,
+    )
+    stats = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(
+                learner.c.quiz_id,
+                func.count(),
+                func.sum(learner.c.attempts),
+                func.sum(learner.c.total),
+                func.max(learner.c.best),
+                func.sum(case((kept + 1e-9 >= Quiz.pass_mark, 1), else_=0)),
+            )
+            .join(Quiz, Quiz.id == learner.c.quiz_id)
+            .group_by(learner.c.quiz_id)
+        ).all()
+    }
+    for quiz_id, title, _grading in quizzes:
+        learners, attempts, total, best, passed = stats.get(quiz_id, (0, 0, 0, None, 0))
+        # PostgreSQL sums integers as NUMERIC: back to Python numbers.
+        learners, attempts, passed = int(learners or 0), int(attempts or 0), int(passed or 0)
+        table.rows.append(
+            (
+                title,
+                learners,
+                attempts,
+                float(total) / attempts if attempts else None,
+                float(best) if best is not None else None,
+                _share(passed, learners),
+            )
+        )
+    return table, quiz_ids
+
+
+@dataclass
+class ItemReport:
+    course: Course
+    title: str
+    quiz_id: int
+    quiz_title: str
+    filters: ReportFilters
+    generated_at: datetime
+    items: Table
+
+
+def item_analysis(
+    course: Course, quiz_id: int, filters: ReportFilters, *, now: datetime | None = None
+) -> ItemReport | None:
+    """Item analysis of one quiz of the course (None if the course has no such quiz): four queries."""
+    if not quizlink.available():
+        return None
+    from lms.quizzes.models import CLOSED_STATES, Attempt, Question, QuestionText, Response
+
+    found = _quiz_list(course.id, [], quiz_id)
+    if not found:
+        return None
+    _id, quiz_title, _grading = found[0]
+    cohort = Cohort(course.id, filters)
+    reader = current_language()
+    title, _lang = pick(course.text_by_language())
+    table = Table("items", _l("Item analysis (first attempts)"), ITEM_COLUMNS)
+    report = ItemReport(
+        course, title.title if title else course.slug, quiz_id, quiz_title, filters, now or utcnow(), table
+    )
+
+    questions: dict[int, dict] = {}
+    for question_id, key, position, qtype, archived, language, text_title, parts in db.session.execute(
+        select(
+            Question.id,
+            Question.key,
+            Question.position,
+            Question.type,
+            Question.archived_at,
+            QuestionText.language,
+            QuestionText.title,
+            QuestionText.parts,
+        )
+        .outerjoin(QuestionText, QuestionText.question_id == Question.id)
+        .where(Question.quiz_id == quiz_id)
+        .order_by(Question.position, Question.id)
+    ).all():
+        entry = questions.setdefault(
+            question_id, {"key": key, "position": position, "type": qtype, "archived": archived, "texts": {}}
+        )
+        if language:
+            entry["texts"][language] = (text_title, parts or {})
+    answerable = [qid for qid, entry in questions.items() if entry["type"] in WRONG_ANSWER_TYPES]
+
+    # First attempts (number 1: a second cannot start while the first is open), ranked by score.
+    score = func.coalesce(Attempt.score, 0.0)
+    ranked = (
+        select(
+            Attempt.id.label("attempt_id"),
+            func.row_number().over(order_by=(score.desc(), Attempt.id)).label("rank"),
+            func.count().over().label("n"),
+        )
+        .where(
+            Attempt.quiz_id == quiz_id,
+            Attempt.state.in_(CLOSED_STATES),
+            Attempt.number == 1,
+            *cohort.keeps(Attempt.user_id),
+        )
+        .subquery("ranked")
+    )
+    group_size = (ranked.c.n * UPPER_LOWER_PERCENT + 99) // 100  # ceil(27% of n), in integers
+    group = case(
+        (ranked.c.n < 2, 0),
+        (ranked.c.rank <= group_size, 1),
+        (ranked.c.rank > ranked.c.n - group_size, -1),
+        else_=0,
+    )
+    correct = case((Response.fraction >= FULL_CREDIT, 1), else_=0)
+    wrong_answer = case(
+        (
+            and_(Response.fraction < FULL_CREDIT, Response.question_id.in_(answerable)),
+            cast(Response.response, String),
+        ),
+        else_=None,
+    )
+    # One pass over the responses: counts per question, correctness, group and wrong answer.
+    item_stats: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    wrong_counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for question_id, is_correct, in_group, answer_text, count in db.session.execute(
+        select(Response.question_id, correct, group, wrong_answer, func.count())
+        .join(ranked, ranked.c.attempt_id == Response.attempt_id)
+        .where(Response.fraction.is_not(None))
+        .group_by(Response.question_id, correct, group, wrong_answer)
+    ).all():
+        entry = item_stats[question_id]
+        count, is_correct, in_group = int(count), int(is_correct), int(in_group)
+        entry[0] += count
+        entry[1] += count * is_correct
+        if in_group == 1:
+            entry[2] += count
+            entry[3] += count * is_correct
+        elif in_group == -1:
+            entry[4] += count
+            entry[5] += count * is_correct
+        if answer_text is not None and answer_text != "null":
+            wrong_counts[question_id][answer_text] += count
+    wrong_answers = {
+        question_id: min(answers.items(), key=lambda item: (-item[1], item[0]))
+        for question_id, answers in wrong_counts.items()
+        if answers
+    }
+
+    for question_id, entry in sorted(questions.items(), key=lambda q: (q[1]["position"], q[0])):
+        if question_id not in item_stats and (entry["archived"] or entry["type"] in ("description", "essay")):
+            continue
+        (text_title, parts), _language = pick(entry["texts"], reader) if entry["texts"] else (("", {}), None)
+        responses, right, up_n, up_right, low_n, low_right = item_stats.get(question_id, (0, 0, 0, 0, 0, 0))
+        discrimination = (up_right / up_n - low_right / low_n) if up_n and low_n else None
+        wrong_text, wrong_n = wrong_answers.get(question_id, (None, None))
+        table.rows.append(
+            (
+                text_title or entry["key"],
+                responses,
+                _share(right, responses),
+                discrimination,
+                _answer_label(entry["type"], wrong_text, parts),
+                wrong_n,
+            )
+        )
+    return report
+
+
+def _answer_label(question_type: str, stored: str | None, parts: dict) -> str | None:
+    """A stored response (JSON text) as a trainer reads it: choice texts, true/false, or what was typed."""
+    if stored is None:
+        return None
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        value = stored
+    choices = parts.get("choices") or {}
+
+    def choice_text(choice_id) -> str:
+        entry = choices.get(str(choice_id))
+        text = entry.get("text") if isinstance(entry, dict) else None
+        return f"{choice_id}: {text}" if text else str(choice_id)
+
+    if question_type == "single":
+        return choice_text(value)
+    if question_type == "multiple" and isinstance(value, list):
+        return "; ".join(choice_text(item) for item in sorted(value, key=str)) or _("(nothing chosen)")
+    if question_type == "truefalse":
+        return _("True") if str(value).lower() == "true" else _("False")
+    return str(value)
+
+
+INACTIVE_COLUMNS = [
+    Column(_l("Name")),
+    Column(_l("Email")),
+    Column(_l("Border region")),
+    Column(_l("Language")),
+    Column(_l("Enrolled"), "date"),
+    Column(_l("Last activity"), "date"),
+    Column(_l("Lessons done"), "int"),
+]
+
+
+def _inactive(course_id: int, cohort: Cohort, now: datetime, limit: int | None) -> Table:
+    last = func.coalesce(Enrolment.last_activity_at, Enrolment.enrolled_at)
+    done = (
+        select(LessonProgress.user_id.label("user_id"), func.count().label("lessons"))
+        .where(LessonProgress.course_id == course_id, LessonProgress.completed_at.is_not(None))
+        .group_by(LessonProgress.user_id)
+        .subquery("done")
+    )
+    statement = (
+        cohort.enrolments(
+            User.name,
+            User.email,
+            User.region,
+            User.locale,
+            Enrolment.enrolled_at,
+            Enrolment.last_activity_at,
+            func.coalesce(done.c.lessons, 0),
+            func.count().over(),
+        )
+        .outerjoin(done, done.c.user_id == Enrolment.user_id)
+        .where(Enrolment.completed_at.is_(None), last < now - timedelta(days=INACTIVE_DAYS))
+        .order_by(last, User.name, User.id)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    rows = db.session.execute(statement).all()
+    table = Table(
+        "inactive",
+        _l("Learners without activity for 14 days"),
+        INACTIVE_COLUMNS,
+        total=rows[0][-1] if rows else 0,
+    )
+    for name, email, region, locale, enrolled_at, last_activity_at, lessons_done, _total in rows:
+        table.rows.append(
+            (name, email, region_label(region), locale, enrolled_at, last_activity_at, lessons_done)
+        )
+    return table
+
+
+def region_label(code: str | None) -> str:
+    if not code:
+        return _("Not stated")
+    return str(REGION_NAMES.get(code, code))
+
+
+# The programme view -----------------------------------------------------------------
+
+
+@dataclass
+class ProgrammeReport:
+    generated_at: datetime
+    totals: Table
+    regions: Table
+    value_chains: Table
+    sdgs: Table
+    courses: Table
+    monthly: Table
+
+    def tables(self) -> dict[str, Table]:
+        return {
+            table.name: table
+            for table in (self.totals, self.regions, self.value_chains, self.sdgs, self.courses, self.monthly)
+        }
+
+
+BREAKDOWN_COLUMNS = [
+    Column(_l("Learners"), "int"),
+    Column(_l("Enrolments"), "int"),
+    Column(_l("Completions"), "int"),
+    Column(_l("Completion rate"), "share"),
+]
+
+
+def _breakdown_row(label: str, learners, enrolments, completions) -> tuple:
+    return (
+        label,
+        int(learners or 0),
+        int(enrolments or 0),
+        int(completions or 0),
+        _share(completions, enrolments),
+    )
+
+
+def programme_report(*, now: datetime | None = None) -> ProgrammeReport:
+    """Learners, enrolments and completions across all courses: seven queries."""
+    now = now or utcnow()
+    learners = func.count(distinct(Enrolment.user_id))
+    enrolments = func.count(Enrolment.id)
+    completions = func.count(Enrolment.completed_at)
+
+    total_row = db.session.execute(select(learners, enrolments, completions)).one()
+    certificates = db.session.scalar(
+        select(func.count(Certificate.id)).where(Certificate.revoked_at.is_(None))
+    )
+    totals = Table(
+        "totals",
+        _l("Across all courses"),
+        [Column(_l("Figure")), Column(_l("Number"), "int")],
+        [
+            (_("Learners enrolled"), total_row[0]),
+            (_("Enrolments"), total_row[1]),
+            (_("Completions"), total_row[2]),
+            (_("Valid certificates"), certificates or 0),
+        ],
+    )
+
+    region_rows = db.session.execute(
+        select(User.region, learners, enrolments, completions)
+        .join(User, User.id == Enrolment.user_id)
+        .group_by(User.region)
+    ).all()
+    regions = Table(
+        "regions",
+        _l("By border region of the learner"),
+        [Column(_l("Border region"))] + BREAKDOWN_COLUMNS,
+        sorted(
+            (_breakdown_row(region_label(code), *rest) for code, *rest in region_rows),
+            key=lambda row: (-row[2], row[0]),
+        ),
+    )
+
+    def by_tag(kind: str):
+        return db.session.execute(
+            select(CourseTag.code, learners, enrolments, completions)
+            .join(CourseTag, and_(CourseTag.course_id == Enrolment.course_id, CourseTag.kind == kind))
+            .group_by(CourseTag.code)
+        ).all()
+
+    value_chains = Table(
+        "value_chains",
+        _l("By value chain of the course"),
+        [Column(_l("Value chain"))] + BREAKDOWN_COLUMNS,
+        sorted(
+            (
+                _breakdown_row(tag_label("value_chains", code), *rest)
+                for code, *rest in by_tag("value_chains")
+            ),
+            key=lambda row: (-row[2], row[0]),
+        ),
+    )
+    sdg_rows = sorted(by_tag("sdgs"), key=lambda row: int(row[0]) if str(row[0]).isdigit() else 99)
+    sdgs = Table(
+        "sdgs",
+        _l("By Sustainable Development Goal of the course"),
+        [Column(_l("Goal"))] + BREAKDOWN_COLUMNS,
+        [_breakdown_row(tag_label("sdgs", code), *rest) for code, *rest in sdg_rows],
+    )
+
+    course_rows = db.session.execute(
+        select(
+            Course.id,
+            Course.slug,
+            learners,
+            enrolments,
+            completions,
+            func.coalesce(
+                func.sum(case((Enrolment.last_activity_at >= now - timedelta(days=30), 1), else_=0)), 0
+            ),
+        )
+        .join(Enrolment, Enrolment.course_id == Course.id)
+        .group_by(Course.id, Course.slug)
+    ).all()
+    titles: dict[int, dict[str, str]] = defaultdict(dict)
+    for course_id, language, title in db.session.execute(
+        select(CourseText.course_id, CourseText.language, CourseText.title)
+    ):
+        titles[course_id][language] = title
+    reader = current_language()
+    courses = Table(
+        "courses",
+        _l("By course"),
+        [Column(_l("Course"))] + BREAKDOWN_COLUMNS + [Column(_l("Active in the last 30 days"), "int")],
+        sorted(
+            (
+                (
+                    pick(titles[course_id], reader)[0] or slug,
+                    *_breakdown_row("", *rest[:3])[1:],
+                    int(rest[3] or 0),
+                )
+                for course_id, slug, *rest in course_rows
+            ),
+            key=lambda row: (-row[2], row[0]),
+        ),
+    )
+    return ProgrammeReport(now, totals, regions, value_chains, sdgs, courses, _monthly(now))
+
+
+def _monthly(now: datetime) -> Table:
+    """New learners, enrolments and completions per calendar month (UTC), three grouped queries."""
+    month = year_month(Enrolment.enrolled_at)
+    enrolled = dict(db.session.execute(select(month, func.count()).group_by(month)).all())
+    done_month = year_month(Enrolment.completed_at)
+    completed = dict(
+        db.session.execute(
+            select(done_month, func.count()).where(Enrolment.completed_at.is_not(None)).group_by(done_month)
+        ).all()
+    )
+    firsts = select(func.min(Enrolment.enrolled_at).label("first")).group_by(Enrolment.user_id).subquery()
+    first_month = year_month(firsts.c.first)
+    newcomers = dict(db.session.execute(select(first_month, func.count()).group_by(first_month)).all())
+    table = Table(
+        "monthly",
+        _l("Month by month"),
+        [
+            Column(_l("Month")),
+            Column(_l("New learners"), "int"),
+            Column(_l("Enrolments"), "int"),
+            Column(_l("Completions"), "int"),
+        ],
+    )
+    months = [m for m in set(enrolled) | set(completed) if m]
+    if not months:
+        return table
+    current, last = min(months), max(max(months), now.year * 100 + now.month)
+    series = []
+    while current <= last:
+        series.append(current)
+        year, month_number = divmod(current, 100)
+        current = (year + 1) * 100 + 1 if month_number == 12 else current + 1
+    for value in series[-MAX_MONTHS:]:
+        table.rows.append(
+            (
+                f"{value // 100:04d}-{value % 100:02d}",
+                newcomers.get(value, 0),
+                enrolled.get(value, 0),
+                completed.get(value, 0),
+            )
+        )
+    return table
+
+
+# CSV ----------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "share":
+        return f"{value * 100:.1f}"
+    if kind == "score":
+        return f"{value:.1f}"
+    if kind == "index":
+        return f"{value:.2f}"
+    if kind == "date" and isinstance(value, datetime):
+        return value.date().isoformat()
+    if kind == "datetime" and isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    text = str(value)
+    if kind == "text" and text.startswith(FORMULA_STARTS):
+        # A name like "=HYPERLINK(...)" must stay text in a spreadsheet.
+        return "'" + text
+    return text
+
+
+def csv_bytes(table: Table) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs open accents right."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [f"{column.label} (%)" if column.kind == "share" else str(column.label) for column in table.columns]
+    )
+    for row in table.rows:
+        writer.writerow(
+            [_csv_cell(value, column.kind) for value, column in zip(row, table.columns, strict=True)]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
