@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 PORT   ?= 5000
 
-.PHONY: run serve test install dev translations i18n setup-db clean
+.PHONY: run serve test install dev translations i18n setup-db clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,18 +26,19 @@ dev: $(VENV)/.dev-installed
 translations: install
 	$(VENV)/bin/pybabel compile --use-fuzzy -d translations --statistics 2>&1 | tail -n 2
 
-# Migrate, import the course files and make sure the demo accounts exist.
+# Migrate, import the course files and make sure the demo accounts and advice queues exist.
 setup-db: install translations
 	LMS_ENV=development $(FLASK) db upgrade
 	LMS_ENV=development $(FLASK) lms import-courses
 	LMS_ENV=development $(FLASK) lms demo-accounts
+	LMS_ENV=development $(FLASK) lms seed-queues
 
 run: setup-db
 	@echo "Serving Frontera on http://127.0.0.1:$(PORT)"
 	LMS_ENV=development $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: dev translations
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # Extract new strings and update both catalogs; then translate what is new
 # in translations/*/LC_MESSAGES/messages.po (the test suite fails until done).
@@ -45,6 +46,12 @@ i18n: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output --omit-header -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(PY) -m lms.tools.fill_source_catalog translations/en/LC_MESSAGES/messages.po
+
+# The load benchmark (docs/benchmarks.md): seeds a large database (SQLite under
+# bench/results/, or DATABASE_URL), serves the app under gunicorn beside a bare
+# Flask app and drives both with wrk. BENCH_ARGS="--reuse" skips the seeding.
+bench: install translations
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite* test-output

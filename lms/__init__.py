@@ -36,17 +36,28 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     _register_blueprints(app)
+    from lms import ops
+
+    ops.init_app(app)  # translation memo, fingerprinted static files, ETags (after the blueprints)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
     # One package per capability; this is the single place they are wired in.
     from lms.admin import bp as admin_bp
+    from lms.advice import bp as advice_bp
     from lms.auth import bp as auth_bp
+    from lms.authoring import bp as authoring_bp
     from lms.catalog import bp as catalog_bp
     from lms.core import bp as core_bp
+    from lms.glossary import bp as glossary_bp
+    from lms.knowledge import bp as knowledge_bp
+    from lms.progress import bp as progress_bp
+    from lms.prospectus import bp as prospectus_bp
+    from lms.quizzes import bp as quizzes_bp
 
-    for blueprint in (core_bp, auth_bp, catalog_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, catalog_bp, admin_bp, advice_bp, knowledge_bp, authoring_bp,
+                      quizzes_bp, progress_bp, glossary_bp, prospectus_bp):
         app.register_blueprint(blueprint)
 
 

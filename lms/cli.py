@@ -38,19 +38,59 @@ def create_user(email: str, roles: tuple[str, ...], name: str | None, language: 
 
 @lms_cli.command("import-courses")
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
-def import_courses_command(path: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Import even over texts edited in the browser since the last "
+              "import (they stay in the revision history).")
+def import_courses_command(path: Path | None, force: bool) -> None:
     """Validate and import the course files (default: COURSES_PATH)."""
-    from lms.content.importer import import_courses
+    from lms.authoring.sync import ImportConflict, guarded_import
 
     path = path or Path(current_app.config["COURSES_PATH"])
     try:
-        report = import_courses(path)
+        report, replaced = guarded_import(path, force=force)
     except ContentError as error:
         click.echo(f"Nothing was imported: {len(error.problems)} problem(s) found.", err=True)
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
+    except ImportConflict as conflict:
+        click.echo(f"Nothing was imported: {len(conflict.losses)} change(s) made in the browser since the "
+                   "last import would be lost. Export the course (flask lms export-course) and merge, or "
+                   "run again with --force (the browser versions stay in the revision history).", err=True)
+        for loss in conflict.losses:
+            click.echo(f"  {loss.course}: {loss.what}", err=True)
+            click.echo("".join(f"    {line}" for line in loss.diff().splitlines(keepends=True)), err=True, nl=False)
+        sys.exit(1)
+    for loss in replaced:
+        click.echo(f"Replaced (kept in the history): {loss.course}: {loss.what}")
     click.echo(f"Imported {path}: {report.summary()}")
+    from lms.progress.service import recompute_courses
+
+    learners, certificates = recompute_courses()  # a loosened rule may complete learners
+    click.echo(f"Progress recomputed for {learners} enrolment(s); {certificates} certificate(s) issued.")
+
+
+@lms_cli.command("export-course")
+@click.argument("slug")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace DIRECTORY/SLUG if it exists.")
+def export_course_command(slug: str, directory: Path, replace: bool) -> None:
+    """Write the published course SLUG as course files under DIRECTORY/SLUG."""
+    from lms.authoring.export import export_to, load_for_export
+    from lms.authoring.revisions import AuthoringError
+
+    course = load_for_export(slug)
+    if course is None:
+        click.echo(f"No course {slug!r}.", err=True)
+        sys.exit(1)
+    try:
+        folder = export_to(course, directory, replace=replace)
+    except AuthoringError as error:
+        from flask_babel import force_locale
+
+        with force_locale("en"):  # operators read the commands' English
+            click.echo(f"Nothing was exported: {error.message}", err=True)
+        sys.exit(1)
+    click.echo(f"Exported {slug} to {folder}")
 
 
 @lms_cli.command("demo-accounts")
@@ -90,5 +130,34 @@ def send_mail() -> None:
     click.echo(f"Sent {deliver_pending()} message(s).")
 
 
+@lms_cli.command("tick")
+@click.option("--job", "jobs", multiple=True, help="Run only this job (repeatable).")
+def tick(jobs: tuple[str, ...]) -> None:
+    """Run the time-based jobs that are due (safe every minute, and twice at once)."""
+    from lms.jobs import run_tick
+
+    for name, result in run_tick(only=jobs).items():
+        click.echo(f"{name}: {result}")
+
+
+@lms_cli.command("seed-queues")
+def seed_queues_command() -> None:
+    """Create the programme's advice queues (bilingual names); a rerun adds only what is missing."""
+    from lms.advice.seed import seed_queues
+
+    created, existing = seed_queues()
+    click.echo(f"Advice queues: {created} created, {existing} already there.")
+
+
 def init_app(app: Flask) -> None:
+    from lms.quizzes.cli import gift_cli
+
+    lms_cli.add_command(gift_cli)
+    from lms.progress.cli import export_xapi, recompute_progress
+
+    lms_cli.add_command(export_xapi)
+    lms_cli.add_command(recompute_progress)
+    from lms.ops.cli import register as register_ops_commands
+
+    register_ops_commands(lms_cli)  # backup, restore
     app.cli.add_command(lms_cli)

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from flask import Flask, current_app, request
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from lms.ops.translations import locale_code  # memoised per request: called dozens of times a page
 
 LANG_COOKIE = "lang"
 LANGUAGE_NAMES = {"es": _l("Spanish"), "en": _l("English")}
@@ -59,7 +60,7 @@ def select_timezone() -> str | None:
 
 
 def current_language() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]).split("_")[0]
+    return (locale_code() or current_app.config["BABEL_DEFAULT_LOCALE"]).split("_")[0]
 
 
 def pick(variants: Mapping[str, T], language: str | None = None,

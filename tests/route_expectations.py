@@ -213,8 +213,14 @@ def _authored(world: World) -> dict[str, Any]:
         from lms.authoring.models import CourseAuthor
         from lms.extensions import db
 
+        from lms.content.importer import import_courses
+
         owner = world.user("trainer")
         make_course(world.tmp_path / "authored", "authored-course", modules=1, lessons=2)
+        (world.tmp_path / "authored" / "authored-course" / "01-module-1" / "quiz.toml").write_text(
+            '[title]\nen = "Quiz"\n\n[[questions]]\nid = "q1"\ntype = "truefalse"\n'
+            'text = { en = "True?" }\nanswer = true\n', encoding="utf-8")
+        import_courses(world.tmp_path / "authored")
         course_id = db.session.scalar(db.select(db.text("id")).select_from(db.text("courses"))
                                       .where(db.text("slug = 'authored-course'")))
         db.session.add(CourseAuthor(course_id=course_id, user_id=owner.id, role="owner"))
@@ -286,6 +292,20 @@ EXPECTATIONS.update({
     "authoring.export_zip": Expect(roles("trainer"), params=_authored_course),
     "authoring.preview": Expect(roles("trainer"), why="post only: the editor's live preview"),
     "authoring.media_file": Expect(PUBLIC, params=_media_name, why="images of lessons, read by anyone"),
+    "authoring.quiz": Expect(roles("trainer"), params=_authored_module),
+    "authoring.new_question": Expect(roles("trainer"), params=_authored_module),
+    "authoring.question": Expect(roles("trainer"), params=lambda world, role: {
+        **_authored_module(world, role), "question_key": "q1"}),
+    "authoring.move_question": Expect(roles("trainer"), params=lambda world, role: {
+        **_authored_module(world, role), "question_key": "q1"}, why="post only"),
+    "authoring.remove_question": Expect(roles("trainer"), params=lambda world, role: {
+        **_authored_module(world, role), "question_key": "q1"}, why="post only"),
+    "authoring.quiz_gift": Expect(roles("trainer"), params=_authored_module, why="post only"),
+    "authoring.quiz_preview": Expect(roles("trainer"), params=_authored_module),
+    "authoring.publish_quiz": Expect(roles("trainer"), params=_authored_module, why="post only"),
+    "authoring.quiz_history": Expect(roles("trainer"), params=_authored_module),
+    "authoring.restore_quiz": Expect(roles("trainer"), params=lambda world, role: {
+        **_authored_module(world, role), "number": 1}, why="post only"),
 })
 
 # quizzes ---------------------------------------------------------------------------
@@ -306,9 +326,13 @@ def _quiz_world(world: World) -> dict[str, Any]:
         from lms.content.importer import import_courses
 
         import_courses(world.tmp_path / "quiz-courses")
-        quiz = db.session.scalar(db.select(Quiz))
+        from lms.content.models import Course
+
+        quiz = db.session.scalar(db.select(Quiz).join(Course, Course.id == Quiz.course_id)
+                                 .where(Course.slug == "route-quiz"))
         attempt = start_attempt(world.someone_else("learner").id, quiz)
-        essay = db.session.scalar(db.select(Question).where(Question.type == "essay"))
+        essay = db.session.scalar(db.select(Question).where(Question.quiz_id == quiz.id,
+                                                            Question.type == "essay"))
         save_answers(attempt, MultiDict({f"q{essay.id}": "An essay to grade."}), submit=True)
         response_id = db.session.scalar(db.select(Response.id).where(
             Response.attempt_id == attempt.id, Response.question_id == essay.id))
@@ -363,6 +387,18 @@ def _certificate(world: World, role: str) -> dict[str, Any]:
     return {"code": world.once("certificate", build)}
 
 
+def _quiz_items(world: World, role: str) -> dict[str, Any]:
+    def build():
+        from lms.content.models import Course
+        from lms.extensions import db
+        from lms.quizzes.models import Quiz
+
+        slug = _quiz_world(world)["slug"]
+        return db.session.scalar(db.select(Quiz.id).join(Course, Course.id == Quiz.course_id)
+                                 .where(Course.slug == slug))
+    return {"slug": _quiz_world(world)["slug"], "quiz_id": world.once("report_quiz_id", build)}
+
+
 EXPECTATIONS.update({
     "progress.mark_done": Expect(SIGNED_IN, params=_lesson, why="post only: records one's own progress"),
     "progress.certificate_pdf": Expect(every(404, visitor=LOGIN, admin=200), params=_certificate,
@@ -374,6 +410,8 @@ EXPECTATIONS.update({
     "progress.course_report": Expect(roles("trainer"), params=_course),
     "progress.course_report_csv": Expect(roles("trainer"), params=lambda world, role: {
         **_course(world, role), "table": "summary"}),
+    "progress.quiz_items": Expect(roles("trainer"), params=_quiz_items),
+    "progress.quiz_items_csv": Expect(roles("trainer"), params=_quiz_items),
     "progress.programme": Expect(roles("admin")),
     "progress.programme_csv": Expect(roles("admin"), params=lambda world, role: {"table": "regions"}),
     "progress.xapi_export": Expect(roles("admin"), params=_course),
@@ -458,6 +496,38 @@ EXPECTATIONS.update({
     "knowledge.edit": Expect(OTHERS_REQUEST, params=_advice("entry_id"),
                              why="the source queue's experts and coordinators, admins"),
     "knowledge.change_status": Expect(OTHERS_REQUEST, params=_advice("entry_id"), why="post only"),
+})
+
+# glossary and prospectuses --------------------------------------------------------------
+# A prospectus template (imported with a course) and a prospectus owned by
+# someone else (a learner): private to its owner, everyone else gets 404.
+
+def _prospectus_world(world: World) -> dict[str, Any]:
+    def build():
+        from lms.extensions import db
+        from lms.prospectus.models import Prospectus, ProspectusTemplate
+
+        template = ProspectusTemplate(key="route-template", titles={"en": "Prospectus", "es": "Prospecto"},
+                                      sections=[{"id": "summary", "title": {"en": "Summary", "es": "Resumen"},
+                                                 "guidance": {}, "required": True, "max_chars": 500}])
+        db.session.add(template)
+        db.session.flush()
+        item = Prospectus(owner_id=world.someone_else("learner").id, template_id=template.id,
+                          client_token="route-token-0123456789", title="Their private project", language="en",
+                          answers={"summary": "Private"})
+        db.session.add(item)
+        db.session.commit()
+        return {"prospectus_id": item.id}
+    return world.once("prospectus_world", build)
+
+
+EXPECTATIONS.update({
+    "glossary.index": Expect(PUBLIC),
+    "prospectus.index": Expect(SIGNED_IN, why="one's own prospectuses"),
+    "prospectus.new": Expect(SIGNED_IN, params=lambda world, role: {} if _prospectus_world(world) else {},
+                             why="anyone signed in may write a prospectus (the template exists)"),
+    "prospectus.edit": Expect(every(404, visitor=LOGIN), params=lambda world, role: _prospectus_world(world),
+                              why="private to its owner: admins included, others may not know it exists"),
 })
 
 LOGIN_PATH = "/account/login"

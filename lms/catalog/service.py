@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from lms.catalog.models import Enrolment
 from lms.content.models import Course, CourseTag, CourseText, Lesson, LessonText, Module, ModuleText
 from lms.content.text import fold
 from lms.extensions import db
 from lms.i18n import current_language, languages, pick
+from lms.quizzes.models import Quiz
 
 FILTER_KINDS = ("topics", "regions", "value_chains")
 
@@ -50,17 +51,33 @@ def _visible_courses():
 
 
 def complete_languages(course_ids: list[int]) -> dict[int, list[str]]:
-    """Per course, the languages in which every active lesson exists (one query)."""
+    """Per course, the languages in which every lesson learners can reach is
+    published and up to date (one query).
+
+    A lesson counts when it is active, in an active module and published in
+    at least one language. A translation whose source text was revised after
+    it was translated ("needs update", lms.authoring.translation_status)
+    does not make its language complete: a learner choosing that language
+    would read an outdated text.
+    """
     if not course_ids:
         return {}
-    totals = (select(Lesson.course_id, func.count(Lesson.id).label("total"))
-              .where(Lesson.archived_at.is_(None), Lesson.course_id.in_(course_ids))
-              .group_by(Lesson.course_id).subquery())
+    visible = (Lesson.archived_at.is_(None), Module.archived_at.is_(None), Lesson.course_id.in_(course_ids))
+    totals = (select(Lesson.course_id, func.count(func.distinct(Lesson.id)).label("total"))
+              .join(Module, Module.id == Lesson.module_id)
+              .join(LessonText, LessonText.lesson_id == Lesson.id)
+              .where(*visible).group_by(Lesson.course_id).subquery())
+    source = aliased(LessonText)
+    up_to_date = or_(LessonText.language == Course.source_language, LessonText.source_revision.is_(None),
+                     source.id.is_(None), LessonText.source_revision >= source.revision)
     rows = db.session.execute(
         select(Lesson.course_id, LessonText.language, func.count(LessonText.id), totals.c.total)
+        .join(Module, Module.id == Lesson.module_id)
+        .join(Course, Course.id == Lesson.course_id)
         .join(LessonText, LessonText.lesson_id == Lesson.id)
+        .outerjoin(source, (source.lesson_id == Lesson.id) & (source.language == Course.source_language))
         .join(totals, totals.c.course_id == Lesson.course_id)
-        .where(Lesson.archived_at.is_(None), Lesson.course_id.in_(course_ids))
+        .where(*visible, up_to_date)
         .group_by(Lesson.course_id, LessonText.language, totals.c.total)).all()
     result: dict[int, list[str]] = {course_id: [] for course_id in course_ids}
     for course_id, language, count, total in rows:
@@ -142,6 +159,7 @@ class OutlineModule:
     language: str
     summary: str
     lessons: list[OutlineLesson] = field(default_factory=list)
+    quiz_id: int | None = None  # the module's active quiz, if any
 
 
 def course_by_slug(slug: str) -> Course | None:
@@ -154,17 +172,18 @@ def outline(course: Course) -> list[OutlineModule]:
     without loading lesson bodies."""
     reader = current_language()
     module_rows = db.session.execute(
-        select(Module.id, Module.key, ModuleText.language, ModuleText.title, ModuleText.summary)
+        select(Module.id, Module.key, ModuleText.language, ModuleText.title, ModuleText.summary, Quiz.id)
         .join(ModuleText, ModuleText.module_id == Module.id)
+        .outerjoin(Quiz, (Quiz.module_id == Module.id) & Quiz.archived_at.is_(None))
         .where(Module.course_id == course.id, Module.archived_at.is_(None))
         .order_by(Module.position, Module.id)).all()
     modules: dict[int, OutlineModule] = {}
     variants: dict[int, dict[str, tuple]] = {}
-    for module_id, key, language, title, summary in module_rows:
-        variants.setdefault(module_id, {})[language] = (key, title, summary)
+    for module_id, key, language, title, summary, quiz_id in module_rows:
+        variants.setdefault(module_id, {})[language] = (key, title, summary, quiz_id)
     for module_id, by_language in variants.items():
-        (key, title, summary), language = pick(by_language, reader)
-        modules[module_id] = OutlineModule(module_id, key, title, language, summary)
+        (key, title, summary, quiz_id), language = pick(by_language, reader)
+        modules[module_id] = OutlineModule(module_id, key, title, language, summary, quiz_id=quiz_id)
     lesson_rows = db.session.execute(
         select(Lesson.id, Lesson.key, Lesson.module_id, Lesson.minutes, LessonText.language, LessonText.title)
         .join(LessonText, LessonText.lesson_id == Lesson.id)
@@ -191,6 +210,10 @@ class LessonView:
     previous: OutlineLesson | None
     next: OutlineLesson | None
     available_languages: list[str]
+    # The glossary terms the lesson uses and the knowledge entries it discusses
+    # (lms.glossary, lms.knowledge): one query each, none without terms.
+    terms: list = field(default_factory=list)
+    knowledge: list = field(default_factory=list)
 
     @property
     def in_other_language(self) -> bool:
@@ -212,14 +235,20 @@ def lesson_view(slug: str, lesson_key: str) -> LessonView | None:
         return None
     modules = outline(course)
     flat = [(module, item) for module in modules for item in module.lessons]
-    index = next(i for i, (_m, item) in enumerate(flat) if item.id == lesson.id)
+    index = next((i for i, (_m, item) in enumerate(flat) if item.id == lesson.id), None)
+    if index is None:
+        return None  # its module is archived or not published
     course_text, _ = pick(course.text_by_language())
+    from lms.glossary.service import lesson_terms
+    from lms.knowledge.links import entries_for_lesson
+
     return LessonView(
         course=course, course_text=course_text, lesson=lesson, text=text, outline=modules,
         module=flat[index][0],
         previous=flat[index - 1][1] if index > 0 else None,
         next=flat[index + 1][1] if index + 1 < len(flat) else None,
-        available_languages=[lang for lang in languages() if lang in variants])
+        available_languages=[lang for lang in languages() if lang in variants],
+        terms=lesson_terms(lesson.glossary_terms), knowledge=entries_for_lesson(lesson))
 
 
 # Enrolment ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from lms.catalog import bp, service
 from lms.i18n import pick
+from lms.progress import service as progress
 
 
 @bp.route("/courses")
@@ -23,10 +24,11 @@ def course(slug: str):
     text, text_language = pick(course.text_by_language())
     enrolment = (service.enrolment_for(current_user.id, course.id)
                  if current_user.is_authenticated else None)
+    marks = progress.course_marks(current_user.id, course.id) if enrolment else None
     return render_template("catalog/course.html", course=course, text=text,
                            text_language=text_language, outline=service.outline(course),
                            complete_languages=service.complete_languages([course.id])[course.id],
-                           enrolment=enrolment)
+                           enrolment=enrolment, marks=marks)
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
@@ -48,10 +50,15 @@ def lesson(slug: str, lesson_key: str):
     view = service.lesson_view(slug, lesson_key)
     if view is None:
         abort(404)
-    return render_template("catalog/lesson.html", view=view)
+    # A signed-in learner's visit is recorded (when enrolled) and done lessons are marked.
+    marks = (progress.record_visit(current_user.id, view.course.id, view.lesson.id)
+             if current_user.is_authenticated else None)
+    return render_template("catalog/lesson.html", view=view, marks=marks)
 
 
 @bp.route("/my/courses")
 @login_required
 def my_courses():
-    return render_template("catalog/my_courses.html", items=service.my_courses(current_user.id))
+    # "My learning" (lms.progress): progress, next steps, certificates, quiz results.
+    from lms.progress.views import render_dashboard
+    return render_dashboard()

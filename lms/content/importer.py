@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.content.errors import ContentError
 from lms.content.loader import CourseSource, LessonSource, ModuleSource, load_courses
 from lms.content.markdown import render_markdown
 from lms.content.models import Course, CourseTag, CourseText, Lesson, LessonText, Module, ModuleText
@@ -30,6 +31,15 @@ log = logging.getLogger(__name__)
 # Other capabilities (quizzes, ...) add steps that read more from each module
 # folder: `validate(courses)` raises ContentError, `apply(course, module, source)` writes.
 EXTRA_STEPS: list[tuple[Callable, Callable]] = []
+# Steps that read files beside the courses (glossary.toml, knowledge/, a
+# course's prospectus template): `validate(root, courses)` returns what it read
+# or raises ContentError (all steps' problems are reported together);
+# `apply(read, courses, report)` writes it, in the same transaction.
+TREE_STEPS: list[tuple[Callable, Callable]] = []
+# Called as `hook(kind, text, event)` after a text variant is written, event
+# being "created", "updated" or "removed" (authoring keeps its revision
+# history and may number the revision past unpublished drafts).
+TEXT_HOOKS: list[Callable] = []
 
 
 @dataclass
@@ -56,10 +66,20 @@ def import_courses(root: str | Path) -> ImportReport:
     sources = load_courses(root)
     for validate, _apply in EXTRA_STEPS:
         validate(sources)
+    prepared, problems = [], []
+    for validate, apply in TREE_STEPS:
+        try:
+            prepared.append((validate(Path(root), sources), apply))
+        except ContentError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ContentError(problems)
     report = ImportReport()
     try:
         for source in sources:
             _upsert_course(source, report)
+        for read, apply in prepared:
+            apply(read, sources, report)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -82,6 +102,7 @@ def _sync_variants(existing: dict, wanted: dict, make, update, digest, report: I
             current.revision = 1
             current.source_revision = None if language == source_language else source_revision
             report.count(f"{what} texts created")
+            _run_text_hooks(what, current, "created")
         elif current.content_hash != new_hash:
             update(current, data)
             current.content_hash = new_hash
@@ -90,14 +111,21 @@ def _sync_variants(existing: dict, wanted: dict, make, update, digest, report: I
                 # The translation was edited together with this source revision.
                 current.source_revision = source_revision
             report.count(f"{what} texts updated")
+            _run_text_hooks(what, current, "updated")
         else:
             report.count(f"{what} texts unchanged")
         if language == source_language:
             source_revision = current.revision
     for language, variant in existing.items():
         if language not in wanted:
+            _run_text_hooks(what, variant, "removed")
             db.session.delete(variant)
             report.count(f"{what} texts removed")
+
+
+def _run_text_hooks(what: str, text, event: str) -> None:
+    for hook in TEXT_HOOKS:
+        hook(what, text, event)
 
 
 def _upsert_course(source: CourseSource, report: ImportReport) -> None:
@@ -112,7 +140,7 @@ def _upsert_course(source: CourseSource, report: ImportReport) -> None:
     course.source_language = source.source_language
     course.hours = source.hours
     course.archived_at = None
-    course.imported_at = course.imported_at or utcnow()
+    course.imported_at = utcnow()
 
     wanted = {lang: (source.titles[lang], source.summaries.get(lang, "")) for lang in source.titles}
 
@@ -230,3 +258,18 @@ def _refresh_search_text(course: Course, source: CourseSource) -> None:
             for module in source.modules for lesson in module.lessons if text.language in lesson.variants)
         module_titles = " ".join(m.titles.get(text.language, "") for m in source.modules)
         text.search_text = fold(" ".join([text.title, text.summary, module_titles, lesson_titles]))
+
+
+# Steps of other capabilities, registered here so that every import runs them.
+from lms.quizzes.importer import apply_quiz, validate_quizzes  # noqa: E402
+
+if (validate_quizzes, apply_quiz) not in EXTRA_STEPS:
+    EXTRA_STEPS.append((validate_quizzes, apply_quiz))
+from lms.glossary.files import apply_glossary, validate_glossary  # noqa: E402
+from lms.knowledge.files import apply_knowledge, validate_knowledge  # noqa: E402
+from lms.prospectus.files import apply_templates, validate_templates  # noqa: E402
+
+for _step in ((validate_glossary, apply_glossary), (validate_knowledge, apply_knowledge),
+              (validate_templates, apply_templates)):
+    if _step not in TREE_STEPS:
+        TREE_STEPS.append(_step)

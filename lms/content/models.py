@@ -37,7 +37,11 @@ class Course(db.Model):
     published: Mapped[bool] = mapped_column(default=True)
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Last run of the file importer over this course, and last change made in
+    # the browser (lms.authoring): an import over later browser edits is refused
+    # unless forced.
     imported_at: Mapped[datetime | None]
+    edited_at: Mapped[datetime | None]
 
     texts: Mapped[list[CourseText]] = relationship(
         back_populates="course", cascade="all, delete-orphan", order_by="CourseText.language")

@@ -1,0 +1,19 @@
+"""Operations: what keeps pages fast and the platform easy to run.
+
+translations   a per-process memo in front of Flask-Babel (`_()` in templates and code)
+static         fingerprinted static URLs (`static_url`) with long cache lifetimes
+http_cache     ETag / If-None-Match on public pages for visitors
+backup         `flask lms backup` / `flask lms restore` for SQLite (cli.py)
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Called by create_app after Flask-Babel, templating and the blueprints are set up."""
+    from lms.ops import http_cache, static, translations
+
+    translations.install(app)
+    static.init_app(app)
+    http_cache.init_app(app)
