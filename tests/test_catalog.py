@@ -150,3 +150,10 @@ def test_catalog_and_lesson_query_counts_do_not_grow(tmp_path, client, count_que
     # Signed in: the person and the unread-notification count come first; the
     # lesson page also records the visit and reads progress and glossary.
     assert counts[200]["catalog"] <= 7 and counts[200]["lesson"] <= 12, counts
+
+
+def test_lesson_page_offers_to_ask_an_expert_about_it(tmp_path, client):
+    make_course(tmp_path, "alpha")
+    html = client.get("/courses/alpha/lessons/lesson-1-1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    link = re.search(r'<a href="(/advice/[^"]*\?lesson=\d+)">Ask an expert about this lesson</a>', html)
+    assert link, "the lesson page should link to a request form about this lesson"
