@@ -391,39 +391,40 @@ def open_attempts(url: str, ids: list[int]) -> set[int]:
 
 
 def check_attempts(url: str, seeded: seeding.Seeded, acked: list[int], used: list[int]) -> dict:
-    """After the submission run: lost, duplicated, and in-flight submissions."""
+    """After the submission run: lost, duplicated, and in-flight submissions.
+
+    Lost: the server answered with the result page, but the attempt is not
+    submitted and graded in the database. Duplicated: a learner with a second
+    attempt at a quiz, or an attempt with a question's response twice.
+    """
     from sqlalchemy import text
     engine = _connect(url)
     pool = sorted(set(used))  # the open attempts handed to wrk
+    emails = ",".join(f"'{email}'" for email in seeded.submitters)
     with engine.connect() as connection:
         states = {}
         for start in range(0, len(pool), 500):
             chunk = ",".join(str(i) for i in pool[start:start + 500])
-            for attempt_id, state in connection.execute(text(f"SELECT id, state FROM quiz_attempts WHERE id IN ({chunk})")):
-                states[attempt_id] = state
-        emails = ",".join(f"'{email}'" for email in seeded.submitters)
+            rows = connection.execute(text(f"SELECT id, state, score FROM quiz_attempts WHERE id IN ({chunk})"))
+            states.update({attempt_id: (state, score) for attempt_id, state, score in rows})
         per_quiz = connection.execute(text(
-            "SELECT count(*) FROM (SELECT a.user_id, a.quiz_id, count(*) AS n FROM quiz_attempts a "
+            "SELECT count(*) FROM (SELECT a.user_id, a.quiz_id FROM quiz_attempts a "
             f"JOIN users u ON u.id = a.user_id WHERE u.email IN ({emails}) "
             "GROUP BY a.user_id, a.quiz_id HAVING count(*) > 1) AS extra")).scalar()
         extra_responses = connection.execute(text(
             "SELECT count(*) FROM (SELECT r.attempt_id, r.question_id FROM quiz_responses r "
-            f"JOIN quiz_attempts a ON a.id = r.attempt_id JOIN users u ON u.id = a.user_id WHERE u.email IN ({emails}) "
-            "GROUP BY r.attempt_id, r.question_id HAVING count(*) > 1) AS extra")).scalar()
-        ungraded = 0
-        acked_set = set(acked)
-        if acked_set:
-            ids = ",".join(str(i) for i in sorted(acked_set))
-            ungraded = connection.execute(text(
-                f"SELECT count(*) FROM quiz_attempts WHERE id IN ({ids}) AND state <> 'in_progress' "
-                "AND score IS NULL AND state = 'submitted'")).scalar()
+            "JOIN quiz_attempts a ON a.id = r.attempt_id JOIN users u ON u.id = a.user_id "
+            f"WHERE u.email IN ({emails}) GROUP BY r.attempt_id, r.question_id "
+            "HAVING count(*) > 1) AS extra")).scalar()
     engine.dispose()
-    submitted = {a for a, state in states.items() if state != "in_progress"}
-    lost = sorted(a for a in acked_set if states.get(a) == "in_progress")
-    first_acks = len(acked_set)
-    return {"acknowledged": first_acks, "acknowledged_twice": len(acked) - first_acks,
+    acked_set = set(acked)
+    graded = {a for a, (state, score) in states.items()
+              if state == "needs_grading" or (state == "submitted" and score is not None)}
+    submitted = {a for a, (state, _score) in states.items() if state != "in_progress"}
+    lost = sorted(acked_set - graded)
+    return {"acknowledged": len(acked_set), "acknowledged_twice": len(acked) - len(acked_set),
             "submitted_in_db": len(submitted), "lost": len(lost), "lost_ids": lost[:20],
-            "duplicated_attempts": per_quiz, "duplicated_responses": extra_responses, "ungraded": ungraded,
+            "duplicated_attempts": per_quiz, "duplicated_responses": extra_responses,
             "submitted_without_answer": len(submitted - acked_set)}
 
 
@@ -659,12 +660,14 @@ def report(pages, info, seeded, counts, hello_memory, app_memory, app_unique, qu
     hello_rps = pages[0].result.get("rps") or 1.0
     say()
     say(f"Frontera benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC — {info['cores']} cores "
-        f"({info['cpu']}), load average before {info['load_before']}, after {[round(x, 2) for x in os.getloadavg()]}")
+        f"({info['cpu']}), load average before {info['load_before']}, "
+        f"after {[round(x, 2) for x in os.getloadavg()]}")
     say(f"Database: {seeded.dialect}; " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
     say(f"gunicorn -w {args.workers} -k sync; wrk -t{args.threads} -c{args.connections} -d{args.duration}s "
         f"(after a {args.warmup} s warm-up)")
     say()
-    header = f"{'page':<38} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8} {'×hello':>7} {'SQL 1k':>7} {'SQL 1M':>7}"
+    header = (f"{'page':<38} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8} {'×hello':>7} "
+              f"{'SQL 1k':>7} {'SQL 1M':>7}")
     say(header)
     say("-" * len(header))
     for page in pages:
@@ -682,11 +685,14 @@ def report(pages, info, seeded, counts, hello_memory, app_memory, app_unique, qu
     say("non-2xx: answers other than the page's expected status (304 when revalidating; for the quiz post, "
         "the redirect to the result) plus socket errors and timeouts.")
     workers = ", ".join(f"{mb:.0f}" for mb in app_memory)
-    say(f"Resident memory per worker after the run: app {workers} MB (of which private "
-        f"{', '.join(f'{mb:.0f}' for mb in app_unique)} MB); hello {', '.join(f'{mb:.0f}' for mb in hello_memory)} MB")
+    private = ", ".join(f"{mb:.0f}" for mb in app_unique)
+    hello_mb = ", ".join(f"{mb:.0f}" for mb in hello_memory)
+    say(f"Resident memory per worker after the run: app {workers} MB (of which private {private} MB); "
+        f"hello {hello_mb} MB")
     if quiz_check:
         q = quiz_check
-        say(f"Quiz submissions: {q['acknowledged']} acknowledged, {q['submitted_in_db']} submitted in the database, "
+        say(f"Quiz submissions: {q['acknowledged']} acknowledged, {q['submitted_in_db']} submitted in the "
+            f"database, "
             f"{q['lost']} lost, {q['duplicated_attempts']} duplicated attempts, {q['duplicated_responses']} "
             f"duplicated responses, {q['submitted_without_answer']} in flight when wrk stopped"
             + (f", {q['acknowledged_twice']} posts to attempts already submitted (pool exhausted)"
@@ -705,8 +711,9 @@ def report(pages, info, seeded, counts, hello_memory, app_memory, app_unique, qu
     if quiz_check:
         ok = quiz_check["lost"] == 0 and quiz_check["duplicated_attempts"] == 0 \
             and quiz_check["duplicated_responses"] == 0
+        duplicated = quiz_check["duplicated_attempts"] + quiz_check["duplicated_responses"]
         checks.append(("no quiz attempt lost or duplicated", ok,
-                       f"{quiz_check['lost']} lost, {quiz_check['duplicated_attempts'] + quiz_check['duplicated_responses']} duplicated"))
+                       f"{quiz_check['lost']} lost, {duplicated} duplicated"))
     worst = max((p for p in pages[1:] if p.result), key=lambda p: p.result["p99_us"], default=None)
     if worst:
         checks.append((f"p99 under {P99_LIMIT_MS:.0f} ms at {args.connections} connections on every page",

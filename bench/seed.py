@@ -141,7 +141,8 @@ def write_template_courses(root: Path) -> list[str]:
         for m in (1, 2):
             module = folder / f"{m:02d}-module-{m}"
             module.mkdir()
-            (module / "module.toml").write_text(f'[title]\nes = "Módulo {m}"\nen = "Module {m}"\n', encoding="utf-8")
+            (module / "module.toml").write_text(f'[title]\nes = "Módulo {m}"\nen = "Module {m}"\n',
+                                                encoding="utf-8")
             for k in range(1, 6):
                 for language in ("es", "en"):
                     body = bodies[language][lesson_number % len(bodies[language])]
@@ -528,7 +529,8 @@ def seed(url: str, *, scale: float = 1.0, reset: bool = False, seed_value: int =
             roles.append((user_id, role))
             return user_id
 
-        learners = [person("learner", n, "learner", "es" if n % 3 else "en") for n in range(1, sizes["learners"] + 1)]
+        learners = [person("learner", n, "learner", "es" if n % 3 else "en")
+                    for n in range(1, sizes["learners"] + 1)]
         submitters = [person("submitter", n, "learner", "es") for n in range(1, SUBMITTERS + 1)]
         experts = [person("expert", n, "expert", "es") for n in range(1, EXPERTS + 1)]
         trainers = [person("trainer", n, "trainer", "en") for n in range(1, TRAINERS + 1)]
@@ -613,7 +615,8 @@ def _content_index(loader: Loader) -> Content:
         keys.setdefault(course_id, []).append(key)
     quizzes, settings = {}, {}
     if loader.has("quizzes"):
-        cur.execute("SELECT id, course_id, module_id, pass_mark, shuffle_questions, shuffle_choices, draw FROM quizzes")
+        cur.execute("SELECT id, course_id, module_id, pass_mark, shuffle_questions, shuffle_choices, draw "
+                    "FROM quizzes")
         quiz_rows = cur.fetchall()
         cur.execute("SELECT id, quiz_id, type, grading FROM quiz_questions ORDER BY quiz_id, position, id")
         questions: dict[int, list] = {}
@@ -682,7 +685,8 @@ def _seed_learning(loader: Loader, content: Content, learners: list[int], sizes,
         split = [min(10, rows)]
         left = rows - split[0]
         for i in range(1, len(courses)):
-            share = left if i == len(courses) - 1 else min(10, max(1, left // (len(courses) - i) + randrange(-2, 3)))
+            even = left // (len(courses) - i) + randrange(-2, 3)
+            share = left if i == len(courses) - 1 else min(10, max(1, even))
             share = min(10, max(0, min(share, left)))
             split.append(share)
             left -= share
@@ -784,7 +788,8 @@ def _seed_attempts(loader: Loader, content: Content, enrolled, total: int, rng, 
     loader.commit()
 
 
-def _seed_open_attempts(loader: Loader, content: Content, submitters: list[int], users, rng) -> dict[str, list[int]]:
+def _seed_open_attempts(loader: Loader, content: Content, submitters: list[int], users,
+                        rng) -> dict[str, list[int]]:
     """For the submission run: each submitter enrolled everywhere, with one open attempt per quiz."""
     emails = {row[0]: row[1] for row in users}
     attempts, responses, enrolments = [], [], []
@@ -829,8 +834,8 @@ def _seed_advice(app, db, loader: Loader, learners: list[int], experts: list[int
 
     queue_rows = [(n + 1, slug, names, descriptions, first, resolution, True, n + 1, NOW - timedelta(days=500))
                   for n, (slug, names, descriptions, first, resolution) in enumerate(QUEUES)]
-    loader.load("advice_queues", ["id", "slug", "names", "descriptions", "first_response_hours", "resolution_hours",
-                                  "active", "position", "created_at"], queue_rows)
+    loader.load("advice_queues", ["id", "slug", "names", "descriptions", "first_response_hours",
+                                  "resolution_hours", "active", "position", "created_at"], queue_rows)
     queue_ids = [row[0] for row in queue_rows]
     hours = {row[0]: (row[4], row[5]) for row in queue_rows}
     members, expertise = [], []
@@ -880,7 +885,8 @@ def _seed_advice(app, db, loader: Loader, learners: list[int], experts: list[int
             created + timedelta(seconds=resolution) if resolution else None,
             created + timedelta(days=15) if state in ("closed", "rejected", "merged") else None,
             rng.randint(1, 5) if state == "closed" and rng.random() < 0.4 else None))
-        body = (f"Pregunta {request_id}: ¿cómo pasa nuestra región del análisis a un plan de acción?" if language == "es"
+        body = (f"Pregunta {request_id}: ¿cómo pasa nuestra región del análisis a un plan de acción?"
+                if language == "es"
                 else f"Question {request_id}: how does our region move from analysis to an action plan?")
         messages.append((request_id, request_id, learner, "question", body, f"<p>{body}</p>", 1, created))
         events.append((request_id, request_id, learner, "submit", None, "submitted", created))
@@ -891,8 +897,8 @@ def _seed_advice(app, db, loader: Loader, learners: list[int], experts: list[int
         "first_response_due_at", "first_response_at", "first_response_seconds", "resolution_due_at",
         "active_seconds", "active_since", "resolution_seconds", "awaiting_since", "answered_at", "closed_at",
         "rating"], requests)
-    loader.load("advice_messages", ["id", "request_id", "author_id", "kind", "body_markdown", "body_html", "version",
-                                    "created_at"], messages)
+    loader.load("advice_messages", ["id", "request_id", "author_id", "kind", "body_markdown", "body_html",
+                                    "version", "created_at"], messages)
     loader.load("advice_events", ["id", "request_id", "actor_id", "kind", "from_state", "to_state", "created_at"],
                 events)
     loader.commit()

@@ -218,3 +218,9 @@ def test_private_and_missing_pages_get_no_etag(client, course):
     assert "ETag" not in client.get("/account/login").headers
     missing = client.get("/courses/no-such-course")
     assert missing.status_code == 404 and "ETag" not in missing.headers
+
+
+def test_templates_link_static_files_through_static_url():
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "templates").rglob("*.html")
+                 if re.search(r"url_for\(\s*['\"]static['\"]", path.read_text(encoding="utf-8"))]
+    assert not offenders, f"use static_url('...') (fingerprinted, cached for a year) in: {offenders}"

@@ -47,7 +47,8 @@ class Report:
 def _require_sqlite(url: str) -> None:
     backend = make_url(url).get_backend_name()
     if backend != "sqlite":
-        raise BackupError(f"This database is {backend}, not SQLite: these commands only handle SQLite. {PG_HINT}")
+        raise BackupError(f"This database is {backend}, not SQLite: these commands only handle SQLite. "
+                          f"{PG_HINT}")
 
 
 def _live_connection():
@@ -141,7 +142,8 @@ def restore(url: str, path: Path, *, force: bool = False) -> Report:
     report = verify(path, db.metadata.tables.keys())
     holding = {name: count for name, count in live_rows(url).items() if count and name != "alembic_version"}
     if holding and not force:
-        biggest = ", ".join(f"{name} ({count})" for name, count in sorted(holding.items(), key=lambda i: -i[1])[:4])
+        largest = sorted(holding.items(), key=lambda item: -item[1])[:4]
+        biggest = ", ".join(f"{name} ({count})" for name, count in largest)
         raise BackupError(f"The database already holds data ({biggest}...). Restoring would replace all of it: "
                           "take a backup of it first, then run again with --force.")
     source = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)

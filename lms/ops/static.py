@@ -10,8 +10,9 @@ the file, so a page cached before the deploy still finds its styles.
 
 In production nginx serves these names itself (docs/deploy.md); this view is
 the fallback for development and for a single process without a proxy.
-Hashes are computed once per process and file (on every change of the file's
-modification time in debug mode).
+Hashes are computed once per process and file (a deploy restarts the
+processes); in development and debug mode, again whenever the file's
+modification time changes.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from flask import Flask, current_app, url_for
 FINGERPRINT_LENGTH = 12
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-_FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{%d})(?P<ext>\.[A-Za-z0-9]+)$" % FINGERPRINT_LENGTH)
+_FINGERPRINTED = re.compile(
+    r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{%d})(?P<ext>\.[A-Za-z0-9]+)$" % FINGERPRINT_LENGTH)
 
 _hashes: dict[str, tuple[float, str]] = {}
 
@@ -43,7 +45,7 @@ def file_hash(filename: str, app: Flask | None = None) -> str | None:
     """The fingerprint of a static file, or None if there is no such file."""
     app = app or current_app
     cached = _hashes.get(filename)
-    if cached is not None and not app.debug:
+    if cached is not None and not (app.debug or app.config.get("ENV_NAME") == "development"):
         return cached[1]
     path = _path(app, filename)
     if path is None:

@@ -6,14 +6,15 @@ microseconds, dozens of times per page. Catalogs only change on deploy (a
 process restart), so each process keeps a dict per locale of msgid ->
 translation and, per request, a pointer to the dict of the request's locale.
 
-`install(app)` makes the memo the default Flask-Babel domain (the app uses no
-other domain) (so `_`,
-`gettext`, `ngettext` and `lazy_gettext` imported from flask_babel use it)
-and puts memoised callables in the Jinja environment for `_`, `gettext` and
-`ngettext`, keeping Jinja's new-style semantics (the result is always %
+`install(app)` makes the memo Flask-Babel's default domain, so `_`,
+`gettext`, `ngettext` and `lazy_gettext` imported from flask_babel use it
+(the app has one domain and one translations folder), and puts memoised
+callables in the Jinja environment for `_`, `gettext`, `ngettext` and
+`pgettext`, keeping Jinja's new-style semantics (the result is always %
 formatted, and escaped when autoescaping). `force_locale` and `refresh()` keep
 working: the pointer is tied to the locale object Flask-Babel holds for the
-context.
+context. Results are identical to Flask-Babel's (tests/test_ops_caching.py
+compares every message of both catalogs); bench/i18n_bench.py measures it.
 """
 from __future__ import annotations
 
