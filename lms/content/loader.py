@@ -306,7 +306,9 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     raise ValueError("the front matter is not closed by a '+++' line")
 
 
-def _load_lesson_variant(path: Path, problems: _Problems) -> LessonVariantSource | None:
+def read_front_matter_file(path: Path, problems: _Problems) -> tuple[str, str, str, dict] | None:
+    """(text, front matter, body, parsed front matter) of a Markdown file with
+    TOML front matter, or None after recording the problem with its line."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -323,6 +325,14 @@ def _load_lesson_variant(path: Path, problems: _Problems) -> LessonVariantSource
         line = _toml_error_line(error)
         problems.add(path, line + 1 if line else None, f"front matter TOML syntax error: {error}")
         return None
+    return text, front, body, meta
+
+
+def _load_lesson_variant(path: Path, problems: _Problems) -> LessonVariantSource | None:
+    read = read_front_matter_file(path, problems)
+    if read is None:
+        return None
+    _text, front, body, meta = read
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         problems.add(path, (find_line(front, "title") or 0) + 1, "the front matter needs a title")

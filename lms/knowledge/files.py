@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.content.errors import ContentError
-from lms.content.loader import (ID_RE, CourseSource, _Problems, _toml_error_line, display_path, find_line,
+from lms.content.loader import (ID_RE, CourseSource, _Problems, display_path, find_line, read_front_matter_file,
                                 split_front_matter)
 from lms.content.markdown import render_markdown
 from lms.content.models import Course, Lesson
@@ -92,22 +91,10 @@ def _read_variant(path: Path, problems: _Problems, languages: tuple[str, ...]) -
     if language not in languages:
         problems.add(path, None, f"unknown language '{language}' (expected one of {', '.join(languages)})")
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        problems.add(path, None, f"not valid UTF-8 ({error.reason} at byte {error.start})")
+    read = read_front_matter_file(path, problems)
+    if read is None:
         return None
-    try:
-        front, body, _body_line = split_front_matter(text)
-    except ValueError as error:
-        problems.add(path, 1, str(error))
-        return None
-    try:
-        meta = tomllib.loads(front)
-    except tomllib.TOMLDecodeError as error:
-        line = _toml_error_line(error)
-        problems.add(path, line + 1 if line else None, f"front matter TOML syntax error: {error}")
-        return None
+    text, front, body, meta = read
     before = len(problems.items)
     for key in meta:
         if key not in FRONT_KEYS:
