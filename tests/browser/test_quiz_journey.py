@@ -12,7 +12,8 @@ def _sign_in(page, person) -> None:
     page.goto("/account/login")
     page.fill("input[name=email]", person.email)
     page.fill("input[name=password]", person.password)
-    page.locator("form.stacked button[type=submit]").click()
+    with page.expect_navigation(wait_until="load"):
+        page.locator("form.stacked button[type=submit]").click()
 
 
 def _serious(page) -> list[str]:
@@ -30,14 +31,19 @@ def test_learner_takes_a_quiz_without_losing_answers(site, page, lang, js):
     learner = site.person(locale=lang)
     _sign_in(page, learner)
     page.goto("/courses/cross-border-innovation/modules/innovact-programme/quiz")
-    page.locator("form[action$='/quiz/start'] button").click()
+    with page.expect_navigation(wait_until="load"):
+        page.locator("form[action$='/quiz/start'] button").click()
     assert re.search(r"/quiz-attempts/\d+$", page.url)
 
     first = page.locator("section.question").first
     first.locator("input[type=radio]").first.check()
     short = page.locator("section.question input[type=text]:not([inputmode])").first
     short.fill("prospecto" if lang == "es" else "prospectus")
-    page.locator("button[name=action][value=save]").click()
+    # Each press is a POST that redirects; acting before that navigation ends
+    # races the browser ("not attached to an active page"), so wait for it.
+    with page.expect_navigation(wait_until="load"):
+        page.locator("button[name=action][value=save]").click()
+    assert page.locator(".flash-success").count() == 1
     page.reload()
     assert page.locator("section.question").first.locator("input[type=radio]").first.is_checked()
     assert page.locator("section.question input[type=text]:not([inputmode])").first.input_value() in (
@@ -45,7 +51,8 @@ def test_learner_takes_a_quiz_without_losing_answers(site, page, lang, js):
     if js:
         assert _serious(page) == [], "attempt page"
 
-    page.locator("button[name=action][value=submit]").click()
+    with page.expect_navigation(wait_until="load"):
+        page.locator("button[name=action][value=submit]").click()
     assert page.url.endswith("/result")
     assert page.locator(".quiz-score .score").is_visible()
     assert page.locator("section.question.review").count() == 8
