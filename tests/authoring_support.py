@@ -11,8 +11,8 @@ from lms.authoring.models import CourseAuthor
 from lms.content.models import Course, Lesson, LessonText
 from lms.extensions import db
 from lms.content.importer import import_courses
-from tests.factories import write_course
-from tests.pages import Page, page
+from factories import write_course
+from pages import Page, page
 
 
 QUIZ_TOML = """\

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from tests.authoring_support import editor_fields
-from tests.factories import make_user
-from tests.pages import page
+from authoring_support import editor_fields
+from factories import make_user
+from pages import page
 
 
 def test_trainer_creates_publishes_and_learner_reads(app, client, auth):

@@ -15,9 +15,9 @@ from lms.authoring.quiz_editor import published_spec, spec_to_toml
 from lms.content.importer import import_courses
 from lms.content.models import Course, Lesson, Module
 from lms.extensions import db
-from tests.authoring_support import authored_course, editor_fields, published_body
-from tests.factories import make_user, write_course
-from tests.pages import page
+from authoring_support import authored_course, editor_fields, published_body
+from factories import make_user, write_course
+from pages import page
 
 
 def snapshot(slug: str) -> dict:

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from lms.authoring import media
 from lms.authoring.models import MediaFile
 from lms.extensions import db
-from tests.authoring_support import authored_course, editor_fields, image_bytes
-from tests.factories import make_user
-from tests.pages import page
+from authoring_support import authored_course, editor_fields, image_bytes
+from factories import make_user
+from pages import page
 
 LESSON = "/author/courses/authored/lessons/lesson-1-1"
 

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from lms.authoring.models import ContentRevision
 from lms.extensions import db
-from tests.authoring_support import authored_course, editor_fields, published_body
-from tests.factories import make_course, make_user
-from tests.pages import page
+from authoring_support import authored_course, editor_fields, published_body
+from factories import make_course, make_user
+from pages import page
 
 EDITOR_PAGES = (
     "/author/courses/{slug}",

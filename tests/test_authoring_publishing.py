@@ -6,9 +6,9 @@ from sqlalchemy import select
 from lms.content.importer import import_courses
 from lms.content.models import LessonText
 from lms.extensions import db
-from tests.authoring_support import authored_course, editor_fields, published_body
-from tests.factories import make_user, write_course
-from tests.pages import page
+from authoring_support import authored_course, editor_fields, published_body
+from factories import make_user, write_course
+from pages import page
 
 LESSON = "/author/courses/authored/lessons/lesson-1-1"
 

@@ -2,8 +2,8 @@
 size of the course and its history."""
 from __future__ import annotations
 
-from tests.authoring_support import authored_course, editor_fields
-from tests.factories import make_user
+from authoring_support import authored_course, editor_fields
+from factories import make_user
 
 PAGES = {
     "overview": "/author/courses/{slug}",

@@ -10,9 +10,9 @@ import pytest
 from lms.authoring import quiz_editor
 from lms.content.models import Module
 from lms.extensions import db
-from tests.authoring_support import authored_course
-from tests.factories import make_user
-from tests.pages import page
+from authoring_support import authored_course
+from factories import make_user
+from pages import page
 
 QUIZ = "/author/courses/authored/modules/module-1/quiz"
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from lms.authoring.diff import diff_table
 from lms.authoring.models import ContentRevision
 from lms.extensions import db
-from tests.authoring_support import authored_course, editor_fields, published_body
-from tests.factories import make_user
-from tests.pages import page
+from authoring_support import authored_course, editor_fields, published_body
+from factories import make_user
+from pages import page
 
 LESSON = "/author/courses/authored/lessons/lesson-1-1"
 HISTORY = "/author/courses/authored/history/lesson/lesson-1-1/es"

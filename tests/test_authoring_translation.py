@@ -6,9 +6,9 @@ import re
 
 from lms.authoring.revisions import Version
 from lms.authoring.translation_status import COMPLETE, MISSING, NEEDS_UPDATE, status
-from tests.authoring_support import authored_course, editor_fields
-from tests.factories import make_user
-from tests.pages import page
+from authoring_support import authored_course, editor_fields
+from factories import make_user
+from pages import page
 
 DASHBOARD = "/author/courses/authored/translations"
 

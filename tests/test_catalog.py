@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from lms.catalog.models import Enrolment
 from lms.content.importer import import_courses
 from lms.extensions import db
-from tests.factories import make_course, make_user, write_course
+from factories import make_course, make_user, write_course
 
 
 def titles(html: str) -> list[str]:

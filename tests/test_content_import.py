@@ -7,7 +7,7 @@ from lms.content.errors import ContentError
 from lms.content.importer import import_courses
 from lms.content.models import Course, CourseTag, Lesson, LessonText, Module
 from lms.extensions import db
-from tests.factories import make_course, make_user, write_course
+from factories import make_course, make_user, write_course
 
 
 def lesson_text(key: str, language: str) -> LessonText:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.mail.models import OutboxMessage
 from lms.mail.service import deliver_pending, queue_mail
-from tests.factories import make_user
+from factories import make_user
 
 
 class FakeSMTP:

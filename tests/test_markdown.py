@@ -33,7 +33,7 @@ def test_features_survive_sanitising():
 
 
 def test_lesson_page_does_not_execute_hostile_lesson(tmp_path, client):
-    from tests.factories import make_course
+    from factories import make_course
     make_course(tmp_path, "alpha", body='<script>alert("x")</script>\n\n<b onclick="x()">bold</b>\n')
     html = client.get("/courses/alpha/lessons/lesson-1-1").get_data(as_text=True)
     assert "<script>alert" not in html and "onclick" not in html
