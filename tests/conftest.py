@@ -98,8 +98,11 @@ def _empty_tables() -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # One round trip of DELETEs (children first), then every sequence back
+            # to 1 as on SQLite. TRUNCATE of ~45 tables cost 0.3-0.8 s per test
+            # (it replaces each table's files); this costs about a millisecond.
+            deletes = ";".join(f'DELETE FROM "{table.name}"' for table in tables)
+            connection.execute(text(deletes + ";SELECT setval(seqrelid::regclass, 1, false) FROM pg_sequence"))
         else:
             for table in tables:
                 connection.execute(table.delete())
