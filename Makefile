@@ -26,12 +26,13 @@ dev: $(VENV)/.dev-installed
 translations: install
 	$(VENV)/bin/pybabel compile --use-fuzzy -d translations --statistics 2>&1 | tail -n 2
 
-# Migrate, import the course files and make sure the demo accounts and advice queues exist.
+# Migrate, import the course files, make sure the advice queues exist, then the demo
+# accounts (the demo expert answers in every queue, the demo trainer co-authors every course).
 setup-db: install translations
 	LMS_ENV=development $(FLASK) db upgrade
 	LMS_ENV=development $(FLASK) lms import-courses
-	LMS_ENV=development $(FLASK) lms demo-accounts
 	LMS_ENV=development $(FLASK) lms seed-queues
+	LMS_ENV=development $(FLASK) lms demo-accounts
 
 run: setup-db
 	@echo "Serving Frontera on http://127.0.0.1:$(PORT)"

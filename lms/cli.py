@@ -117,9 +117,43 @@ def demo_accounts(credentials_file: Path | None) -> None:
         lines.append(f"{email} {password}")
     credentials_file.parent.mkdir(parents=True, exist_ok=True)
     credentials_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _equip_demo_people()
     click.echo("Demo accounts (email / password):")
     for (email, _name, roles), line in zip(DEMO_PEOPLE, lines, strict=True):
         click.echo(f"  {roles[0]:<8} {line.replace(' ', '  /  ')}")
+
+
+def _equip_demo_people() -> None:
+    """Give the demo expert and trainer something to do: the expert answers in
+    every advice queue in both languages, the trainer co-authors every course.
+    Only adds what is missing, so a rerun (or the person's own changes) stays."""
+    from sqlalchemy import select
+
+    from lms.advice.models import AdviceQueue, Expertise, QueueMember
+    from lms.authoring.models import CourseAuthor
+    from lms.content.models import Course
+    from lms.extensions import db
+
+    expert = accounts.find_by_email("expert@demo.frontera")
+    trainer = accounts.find_by_email("trainer@demo.frontera")
+    if expert is not None:
+        has_queues = db.session.scalar(select(QueueMember.id).where(
+            QueueMember.user_id == expert.id, QueueMember.role == "expert").limit(1))
+        if has_queues is None:
+            for queue_id in db.session.scalars(select(AdviceQueue.id).where(AdviceQueue.active.is_(True))):
+                db.session.add(QueueMember(queue_id=queue_id, user_id=expert.id, role="expert"))
+            known = set(db.session.scalars(select(Expertise.code).where(
+                Expertise.user_id == expert.id, Expertise.kind == "language")))
+            for language in current_app.config["LANGUAGES"]:
+                if language not in known:
+                    db.session.add(Expertise(user_id=expert.id, kind="language", code=language))
+    if trainer is not None:
+        authored = set(db.session.scalars(select(CourseAuthor.course_id).where(
+            CourseAuthor.user_id == trainer.id)))
+        for course_id in db.session.scalars(select(Course.id)):
+            if course_id not in authored:
+                db.session.add(CourseAuthor(course_id=course_id, user_id=trainer.id, role="coauthor"))
+    db.session.commit()
 
 
 @lms_cli.command("send-mail")

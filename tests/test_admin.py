@@ -268,3 +268,26 @@ def test_demo_accounts_recreates_a_missing_account_with_its_known_password(app, 
     assert second.output == first.output
     _role, email, password = DEMO_LINE.match(first.output.splitlines()[1]).groups()
     assert signed_in_with(app, email, password)
+
+
+def test_demo_expert_answers_in_every_queue_and_demo_trainer_authors_every_course(app, runner, tmp_path):
+    from sqlalchemy import select
+
+    from lms.advice.models import Expertise, QueueMember
+    from lms.advice.seed import QUEUES
+    from lms.authoring.models import CourseAuthor
+    from factories import make_course
+
+    make_course(tmp_path / "courses", "demo-course", modules=1, lessons=1)
+    assert runner.invoke(args=["lms", "seed-queues"]).exit_code == 0
+    credentials = tmp_path / "demo-accounts.txt"
+    assert runner.invoke(args=["lms", "demo-accounts", "--file", str(credentials)]).exit_code == 0
+    runner.invoke(args=["lms", "demo-accounts", "--file", str(credentials)])  # a rerun adds nothing twice
+
+    expert = service.find_by_email("expert@demo.frontera")
+    trainer = service.find_by_email("trainer@demo.frontera")
+    queues = db.session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == expert.id)).all()
+    assert len(queues) == len(QUEUES) == len(set(queues))
+    assert set(db.session.scalars(select(Expertise.code).where(
+        Expertise.user_id == expert.id, Expertise.kind == "language"))) == {"es", "en"}
+    assert len(db.session.scalars(select(CourseAuthor.id).where(CourseAuthor.user_id == trainer.id)).all()) == 1
