@@ -31,6 +31,13 @@ needs a new kind of object (an advice request, a quiz attempt...): build it
 lazily through ``world.once(key, build)`` and return plain values (an id), not
 ORM objects.
 
+Ownership
+---------
+Another person *of the same role* (learner B, an expert of another queue, the
+trainer of another course) is checked by tests/test_ownership.py for every
+route whose URL names someone's object: a route taking a new kind of id fails
+there until its owner is stated.
+
 How routes are checked
 ----------------------
 * GET: the status must equal the stated outcome for each role.
@@ -311,7 +318,9 @@ EXPECTATIONS.update({
 # quizzes ---------------------------------------------------------------------------
 # A course whose module has a quiz; the attempt belongs to someone else (a
 # learner), submitted with an essay waiting for a grade: learners and experts
-# may not know it exists (404), trainers read its result and grade it.
+# may not know it exists (404), trainers read its result and grade it (the
+# course has no authors, so every trainer teaches it; a trainer of another
+# authored course gets 404: tests/test_ownership.py).
 
 def _quiz_world(world: World) -> dict[str, Any]:
     def build():

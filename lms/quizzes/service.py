@@ -31,14 +31,35 @@ GIFT_MAX_BYTES = 2 * 1024 * 1024
 
 
 def can_teach(user: Any, course_id: int) -> bool:
-    """Whether `user` is among the trainers of the course.
+    """Whether `user` is among the trainers of the course (see taught_courses)."""
+    return course_id in taught_courses(user, {course_id})
 
-    Frontera has no per-course staff list yet: every trainer teaches every
-    course, and admins pass every check. This is the one place to change
-    when courses get their own trainers.
+
+def taught_courses(user: Any, course_ids) -> set[int]:
+    """The courses among `course_ids` that `user` teaches, in at most one query.
+
+    Admins teach every course. A trainer teaches the courses they author
+    (authoring's course_authors table) and the courses that have no authors
+    yet (imported from files, not yet assigned), as for progress reports
+    (lms.progress.reports.may_report): a trainer of another course may not
+    read or grade this course's attempts.
     """
-    return bool(user is not None and getattr(user, "is_authenticated", False)
-                and user.has_role("trainer", "admin"))
+    course_ids = set(course_ids)
+    if not course_ids or user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    if user.has_role("admin"):
+        return course_ids
+    if not user.has_role("trainer"):
+        return set()
+    authors = db.metadata.tables.get("course_authors")
+    if authors is None:
+        return course_ids
+    authored: dict[int, set[int]] = {}
+    for course_id, author_id in db.session.execute(
+            select(authors.c.course_id, authors.c.user_id).where(authors.c.course_id.in_(course_ids))):
+        authored.setdefault(course_id, set()).add(author_id)
+    return {course_id for course_id in course_ids
+            if course_id not in authored or user.id in authored[course_id]}
 
 
 # Where a quiz sits --------------------------------------------------------------------
@@ -314,7 +335,7 @@ class WaitingEssay:
 
 
 def grading_queue(user: Any) -> list[WaitingEssay]:
-    """Essays waiting for a grade in the courses `user` teaches, oldest first (three queries)."""
+    """Essays waiting for a grade in the courses `user` teaches, oldest first (four queries)."""
     rows = db.session.execute(
         select(Response.id, Attempt.submitted_at, User.name, Course.id, Course.slug, Module.key, Question.id)
         .join(Attempt, Attempt.id == Response.attempt_id)
@@ -326,7 +347,8 @@ def grading_queue(user: Any) -> list[WaitingEssay]:
         .where(Attempt.state == NEEDS_GRADING, Question.type == "essay",
                Response.fraction.is_(None), Response.response.is_not(None))
         .order_by(Attempt.submitted_at, Response.id)).all()
-    rows = [row for row in rows if can_teach(user, row[3])]
+    taught = taught_courses(user, {row[3] for row in rows})
+    rows = [row for row in rows if row[3] in taught]
     if not rows:
         return []
     titles: dict[int, dict[str, str]] = {}

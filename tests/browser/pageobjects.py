@@ -471,14 +471,88 @@ class RequestPage(SitePage):
         return self.to(RequestPage)
 
     def reload(self) -> RequestPage:
-        self.page.reload()
+        """Load the page again, once the last form's navigation has finished (never mid-redirect)."""
+        self.page.wait_for_load_state("load")
+        self.page.reload(wait_until="load")
         return self.to(RequestPage)
+
+    def prepare_knowledge_entry(self) -> KnowledgeEditPage:
+        """Experts, once the request is answered: draft a knowledge entry from it."""
+        action = self.site.url_for("advice.publish", request_id=self.request_id)
+        self.submit(self.page.locator(f'main form[action="{action}"] button'))
+        return self.to(KnowledgeEditPage)
+
+    @property
+    def request_id(self) -> int:
+        return int(self.path_now.split("/advice/requests/")[1].split("?")[0].split("#")[0].split("/")[0])
 
     def write(self, text: str, action: str) -> RequestPage:
         """Write in the message box and press the button of `action` (answer, ask_clarification, reply...)."""
         self.page.locator("main textarea#body").fill(text)
         self.submit(self.page.locator(f"main button[name=action][value={action}]"))
         return self.to(RequestPage)
+
+
+# Knowledge repository (lms/knowledge) ------------------------------------------------------
+
+class KnowledgeEditPage(SitePage):
+    """A knowledge entry being prepared: its texts, and the review buttons (draft, review, published)."""
+
+    @property
+    def status(self) -> str:
+        return self.page.locator("main .state").first.inner_text().strip()
+
+    def _move(self, action: str) -> Locator:
+        return self.page.locator(f"main form[action$='/status']:has(input[name=action][value={action}])")
+
+    def send_for_review(self) -> KnowledgeEditPage:
+        self.submit(self._move("submit_review").locator("button"))
+        return self.to(KnowledgeEditPage)
+
+    def publish(self, confirm_anonymous: bool = False) -> KnowledgeEditPage:
+        """Coordinators: publish; for an anonymised entry, confirm the text identifies no one."""
+        form = self._move("publish")
+        if confirm_anonymous:
+            form.locator("input[name=confirm_anonymous]").check()
+        self.submit(form.locator("button"))
+        return self.to(KnowledgeEditPage)
+
+    @property
+    def slug(self) -> str:
+        """The entry's address, from the "See it published" link (published entries only)."""
+        link = self.page.get_by_role("main").get_by_role("link", name=self.t("See it published"))
+        return (link.get_attribute("href") or "").rsplit("/", 1)[1]
+
+
+class KnowledgeIndexPage(SitePage):
+    """The public knowledge repository: best practices and expert answers."""
+
+    @classmethod
+    def open_in(cls, page: Page, site, lang: str) -> KnowledgeIndexPage:
+        return cls.open(page, site, lang, site.url_for("knowledge.index"))
+
+    @property
+    def titles(self) -> list[str]:
+        return [t.strip() for t in self.page.locator("main ul.cards li.card h2 a").all_inner_texts()]
+
+    def open_entry(self, title: str) -> KnowledgeEntryPage:
+        self.submit(self.page.locator("main ul.cards").get_by_role("link", name=title, exact=True))
+        return self.to(KnowledgeEntryPage)
+
+
+class KnowledgeEntryPage(SitePage):
+    @property
+    def title(self) -> str:
+        return self.heading
+
+    @property
+    def body(self) -> str:
+        return self.page.locator("main article .prose").inner_text().strip()
+
+    @property
+    def text_language(self) -> str:
+        """The language of the entry's text: the page's, unless the article says otherwise."""
+        return self.page.locator("main article").get_attribute("lang") or self.lang
 
 
 # Authoring (lms/authoring) ---------------------------------------------------------------

@@ -15,8 +15,8 @@ pytest.importorskip("playwright.sync_api", reason="browser tests need the dev de
 from playwright.sync_api import expect  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from browser.pageobjects import (CatalogPage, CoursePage, HomePage, LoginPage, MyCoursesPage,  # noqa: E402
-                                 RegisterPage, sign_in)
+from browser.pageobjects import (CatalogPage, CoursePage, HomePage, KnowledgeIndexPage, LoginPage,  # noqa: E402
+                                 MyCoursesPage, RegisterPage, sign_in)
 from browser.support import new_context  # noqa: E402
 from lms.auth.models import User  # noqa: E402
 from lms.content.models import Course, CourseTag, CourseText  # noqa: E402
@@ -207,14 +207,20 @@ def test_learner_marks_lessons_done_passes_the_quiz_and_gets_the_certificate(sit
     assert Path(certificate.path()).read_bytes()[:5] == b"%PDF-"
 
 
-def test_learner_asks_an_expert_who_claims_asks_for_details_and_answers(site, page, new_page, lang, js):
+def test_learner_asks_an_expert_who_claims_asks_for_details_answers_and_publishes(site, page, new_page, lang, js):
     pytest.importorskip("lms.advice.views", reason="expert advice not built yet")
     from lms.advice.seed import QUEUES, seed_queues
+
+    from lms.advice.models import AdviceQueue, QueueMember
+    from lms.extensions import db
 
     seed_queues()
     queue = QUEUES[0][1][lang]  # its name in the page's language
     learner = site.person("learner", locale=lang, name="Lucía Learner")
     expert = site.person("expert", locale=lang, name="Ernesto Expert")
+    queue_id = site.refreshed().scalar(select(AdviceQueue.id).where(AdviceQueue.slug == QUEUES[0][0]))
+    db.session.add(QueueMember(queue_id=queue_id, user_id=expert.id, role="coordinator"))
+    db.session.commit()
     title = {"es": "¿Cómo formar un comité de frontera?", "en": "How do we set up a border committee?"}[lang]
     question = {"es": "Somos dos municipios vecinos. ¿Por dónde empezamos?",
                 "en": "We are two neighbouring municipalities. Where do we start?"}[lang]
@@ -254,6 +260,27 @@ def test_learner_asks_an_expert_who_claims_asks_for_details_and_answers(site, pa
     assert answer in seen.conversation and "Ernesto Expert" in seen.conversation
     closed = seen.accept()
     assert not closed.has_action("accept")
+
+    # The expert publishes the answer as a best-practice entry. Ernesto also
+    # coordinates the queue (an admin named him), so he may publish it himself;
+    # Lucía did not agree to be named, so he confirms the text identifies no one.
+    draft = answered.reload().prepare_knowledge_entry()
+    draft.expect_flash("A draft knowledge entry has been prepared. Edit it before sending it for review.")
+    assert draft.status == site.tr(lang, "Draft")
+    in_review = draft.send_for_review()
+    assert in_review.status == site.tr(lang, "In review")
+    published = in_review.publish(confirm_anonymous=True)
+    published.expect_flash("The entry is now: %(status)s.", status=site.tr(lang, "Published"))
+    slug = published.slug
+
+    # A visitor (no account, another browser) finds it in the library and reads it in that language.
+    library = KnowledgeIndexPage.open_in(new_page(lang, js=js), site, lang)
+    assert title in library.titles
+    entry = library.open_entry(title)
+    assert entry.path_now == site.url_for("knowledge.entry", slug=slug)
+    assert entry.title == title and entry.text_language == lang
+    assert question in entry.body and answer in entry.body
+    assert "Lucía" not in entry.body, "the learner did not agree to be named"
 
 
 def test_trainer_edits_a_lesson_sees_the_translation_flagged_fixes_it_and_publishes(
