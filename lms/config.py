@@ -62,6 +62,9 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Frontera <no-reply@localhost>")
 
     LOG_REQUESTS = _bool("LOG_REQUESTS", True)
+    # Trainer reports keep their quiz figures this long per worker (0: never), renewed as soon
+    # as a quiz attempt closes or is graded (lms/progress/reports.py).
+    PROGRESS_REPORT_CACHE_SECONDS = int(os.environ.get("PROGRESS_REPORT_CACHE_SECONDS", "120"))
 
 
 class DevelopmentConfig(Config):
@@ -78,6 +81,7 @@ class TestConfig(Config):
     LOGIN_LIMIT = "1000 per minute"
     RESET_LIMIT = "1000 per minute"
     LOG_REQUESTS = False
+    PROGRESS_REPORT_CACHE_SECONDS = 0  # every report computed afresh; the cache test turns it on
     MAIL_SERVER = None
     # scrypt costs ~100 ms a hash by design; tests hash hundreds of passwords.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -47,7 +47,7 @@ def lesson_ids(course: Course) -> dict[str, int]:
 
 
 def quiz_of(course: Course, module: int = 1) -> Quiz:
-    return db.session.scalars(select(Quiz).where(Quiz.course_id == course.id)).all()[module - 1]
+    return db.session.scalars(select(Quiz).where(Quiz.course_id == course.id).order_by(Quiz.id)).all()[module - 1]
 
 
 def questions_of(quiz: Quiz) -> dict[str, Question]:
@@ -73,11 +73,12 @@ def add_learner(
     completed: datetime | None = None,
     now: datetime | None = None,
     roles=("learner",),
+    quiz_module: int = 1,
 ) -> Learner:
     """A learner enrolled on `enrolled`, with lessons `done` (keys) and quiz attempts.
 
-    Each attempt is {question key: chosen choice id} (in module 1's quiz),
-    submitted at the learner's last activity; its score is the share right.
+    Each attempt is {question key: chosen choice id} (in the quiz of module
+    `quiz_module`), submitted at the learner's last activity; its score is the share right.
     """
     user = make_user(*roles, name=name, region=region, locale=locale)
     db.session.add(
@@ -102,7 +103,7 @@ def add_learner(
             )
         )
     if attempts:
-        quiz = quiz_of(course)
+        quiz = quiz_of(course, quiz_module)
         questions = questions_of(quiz)
         for number, answers in enumerate(attempts, start=1):
             right = sum(1 for choice in answers.values() if choice == "right")

@@ -262,3 +262,26 @@ def test_recompute_of_a_whole_course_takes_a_fixed_number_of_queries(tmp_path, c
         db.session.rollback()
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_lesson_added_after_completion_shows_as_new_to_the_learner(tmp_path, client, auth):
+    folder = write_course(tmp_path, "alpha", modules=1, lessons=1)
+    import_courses(tmp_path)
+    learner = make_user(locale="en")
+    enrol(learner.id, _course())
+    auth.login(learner.email)
+    client.post("/courses/alpha/lessons/lesson-1-1/done", data={})
+    for lang in ("es", "en"):
+        (folder / "01-module-1" / f"02-lesson-1-2.{lang}.md").write_text(
+            f'+++\ntitle = "New lesson ({lang})"\n+++\nNew.\n', encoding="utf-8"
+        )
+    import_courses(tmp_path)
+    completion.recompute(_course().id)
+    db.session.commit()
+    html = client.get("/my/courses").get_data(as_text=True)
+    # Still under completed courses with its certificate, and the new lesson is the next step.
+    assert "Completed courses" in html and "Download your certificate (PDF)" in html
+    assert "The course has 1 new item since you completed it." in html
+    assert 'href="/courses/alpha/lessons/lesson-1-2"' in html
+    outline = client.get("/courses/alpha").get_data(as_text=True)
+    assert outline.count('<span class="done-mark"') == 1  # the old lesson done, the new one not

@@ -36,7 +36,8 @@ from lms.progress import reports
 from lms.progress.reports import ReportFilters
 from lms.progress.seed import seed_learners
 from lms.timeutil import utcnow
-from progress_support import add_learner, make_report_course, report_fixture
+from pages import Page
+from progress_support import add_learner, make_report_course, report_fixture, write_quiz_module
 
 EN = {"Accept-Language": "en"}
 
@@ -127,6 +128,62 @@ def test_item_analysis(fixture, app):
     assert reports.item_analysis(course, 999_999, ReportFilters()) is None
 
 
+def test_questions_answered_wrong_most_often(fixture, app):
+    course, _people, now = fixture
+    with app.test_request_context(headers=EN):
+        report = _report(course, now)
+        top_two = reports.trainer_report(course, ReportFilters(), now=now, questions_limit=2)
+        english = _report(course, now, language="en")
+    # First attempts (Ana R W W, Bruno R R O, Eva W W W, Flor R R R): lowest share correct first.
+    assert _rows(report.questions) == [
+        ("Question text 3", "The quiz", 4, 0.25, "wrong: No 3", 2),
+        ("Question text 2", "The quiz", 4, 0.5, "wrong: No 2", 2),
+        ("Question text 1", "The quiz", 4, 0.75, "wrong: No 1", 1),
+    ]
+    assert report.question_quiz_ids == [_quiz_id(course)] * 3
+    assert [row[0] for row in top_two.questions.rows] == ["Question text 3", "Question text 2"]
+    # Bruno (R R O) and Eva (W W W): q3 0/2 with "other" and "wrong" once each (ties go by the
+    # answer), then q1 and q2 at 1/2 in quiz order.
+    assert _rows(english.questions) == [
+        ("Question text 3", "The quiz", 2, 0.0, "other: Other 3", 1),
+        ("Question text 1", "The quiz", 2, 0.5, "wrong: No 1", 1),
+        ("Question text 2", "The quiz", 2, 0.5, "wrong: No 2", 1),
+    ]
+
+
+def test_questions_to_look_at_span_every_quiz_and_skip_questions_all_got_right(tmp_path, app):
+    folder = write_course(tmp_path, "two-quizzes", modules=2, lessons=1)
+    write_quiz_module(folder, 1, 3, pass_mark=50)
+    write_quiz_module(folder, 2, 3, pass_mark=50)
+    quiz_two = folder / "02-module-2" / "quiz.toml"
+    quiz_two.write_text(quiz_two.read_text(encoding="utf-8").replace("The quiz", "Second quiz"), "utf-8")
+    import_courses(tmp_path)
+    course = db.session.scalar(select(Course).where(Course.slug == "two-quizzes"))
+    now = utcnow()
+    right = {"q1": "right", "q2": "right", "q3": "right"}
+    common = dict(region=None, locale="en", enrolled=now - timedelta(days=9), activity=now - timedelta(days=1))
+    add_learner(course, name="A", attempts=(right,), **common)
+    add_learner(course, name="B", attempts=({"q1": "right", "q2": "wrong", "q3": "right"},), **common)
+    add_learner(course, name="A", attempts=({**right, "q1": "wrong"},), quiz_module=2, **common)
+    # B's second attempt at the second quiz (all right) is not a first attempt: it does not count.
+    add_learner(
+        course,
+        name="B",
+        attempts=({"q1": "other", "q2": "wrong", "q3": "right"}, right),
+        quiz_module=2,
+        **common,
+    )
+    with app.test_request_context(headers=EN):
+        report = reports.trainer_report(course, ReportFilters(), now=now)
+    assert _rows(report.questions) == [
+        ("Question text 1", "Second quiz", 2, 0.0, "other: Other 1", 1),
+        ("Question text 2", "The quiz", 2, 0.5, "wrong: No 2", 1),
+        ("Question text 2", "Second quiz", 2, 0.5, "wrong: No 2", 1),
+    ]
+    first, second = reports.trainer_report(course, ReportFilters(), now=now).quiz_ids
+    assert report.question_quiz_ids == [second, first, second]
+
+
 def test_inactive_learners(fixture, app):
     course, _people, now = fixture
     with app.test_request_context(headers=EN):
@@ -160,8 +217,32 @@ def test_filters(fixture, app):
     ]
     assert by_language.summary.rows[0][1] == 2  # Bruno, Eva
     assert [row[0] for row in by_language.inactive.rows] == []
+    # Bruno and Eva: attempts 66.7, 100 and 0 (mean 166.7 / 3), best 100; Bruno passes, Eva not.
+    assert _rows(by_language.quizzes) == [("The quiz", 2, 3, round(500 / 9, 4), 100.0, 0.5)]
+    # Both started module 1, Bruno completed it; only Bruno started (and completed) module 2.
+    assert _rows(by_language.modules) == [("1. Module 1 (en)", 2, 1, 0.5), ("2. Module 2 (en)", 1, 1, 1.0)]
+    assert _rows(by_language.summary)[1:] == [
+        ("Started", 2, 1.0),
+        ("Active in the last 7 days", 1, 0.5),
+        ("Active in the last 30 days", 2, 1.0),
+        ("Completed the course", 1, 0.5),
+    ]
     assert not_stated.summary.rows[0][1] == 1 and [r[0] for r in not_stated.inactive.rows] == ["Darío Ñañez"]
+    assert _rows(not_stated.quizzes) == [("The quiz", 0, 0, None, None, None)]
     assert by_dates.summary.rows[0][1] == 2  # Bruno (40 days) and Darío (35 days)
+    assert by_dates.summary.rows[4][1] == 1  # Bruno completed
+    assert [row[0] for row in by_dates.inactive.rows] == ["Darío Ñañez"]
+    # The range includes both of its days: from 40 days ago to 40 days ago is Bruno alone.
+    one_day = _report(
+        course,
+        now,
+        enrolled_from=(now - timedelta(days=40)).date(),
+        enrolled_to=(now - timedelta(days=40)).date(),
+    )
+    assert one_day.summary.rows[0][1] == 1 and _rows(one_day.quizzes)[0][1:3] == (1, 2)
+    # Filters combine: Peru–Chile and English is Bruno.
+    both = _report(course, now, region="pe-cl", language="en")
+    assert both.summary.rows[0][1] == 1 and both.summary.rows[4][1] == 1
 
 
 def test_report_page_has_charts_with_tables_and_csv_links(fixture, client, auth):
@@ -170,11 +251,21 @@ def test_report_page_has_charts_with_tables_and_csv_links(fixture, client, auth)
     auth.login(admin.email)
     html = client.get("/trainer/courses/report-course/report?region=pe-cl").get_data(as_text=True)
     assert html.count("<svg") == 3 and html.count('aria-hidden="true"') >= 3
-    assert html.count("<table") == 5
+    assert html.count("<table") == 6
     assert "/trainer/courses/report-course/report/summary.csv?region=pe-cl" in html
     assert '<option selected value="pe-cl">' in html or 'value="pe-cl" selected' in html
     items_url = f"/trainer/courses/report-course/report/quizzes/{_quiz_id(course)}?region=pe-cl"
     assert f'<a href="{items_url}">The quiz</a>' in html
+    assert f'<a href="{items_url}">Item analysis: The quiz</a>' in html
+    # The questions learners got wrong most often, each linking to its quiz's item analysis.
+    page = Page(html)
+    watch = next(e for e in page.elements if e.tag == "table" and e.get("id") == "table-questions")
+    assert "Questions to look at" in html
+    row_links = [e.get("href") for e in page.elements if e.tag == "a" and e.within("table") is watch]
+    assert row_links == [items_url, items_url]
+    # Ana (R W W) and Bruno (R R O): q3 0/2, q2 1/2; q1 right for both is not listed.
+    assert f'<a href="{items_url}">Question text 3</a>' in html and "Question text 1</a>" not in html
+    assert "/trainer/courses/report-course/report/questions.csv?region=pe-cl" in html
     items = client.get(items_url).get_data(as_text=True)
     assert items.count("<svg") == 1 and items.count("<table") == 1 and "Question text 2" in items
     assert f"/report/quizzes/{_quiz_id(course)}/items.csv?region=pe-cl" in items
@@ -204,12 +295,55 @@ def test_csv_exports_are_utf8_with_bom_and_keep_accents(fixture, client, auth):
     assert "Darío Ñañez".encode() in response.data
     course = fixture[0]
     for url in [
-        f"/trainer/courses/report-course/report/{name}.csv"
-        for name in ("summary", "funnel", "modules", "quizzes")
+        f"/trainer/courses/report-course/report/{name}.csv" for name in reports.TRAINER_TABLES
     ] + [f"/trainer/courses/report-course/report/quizzes/{_quiz_id(course)}/items.csv"]:
         data = client.get(url).data
         assert data.startswith(b"\xef\xbb\xbf") and len(data.splitlines()) >= 2, url
+        assert data.count(b"\xef\xbb\xbf") == 1 and b"\r\n" in data, url
     assert client.get("/trainer/courses/report-course/report/nope.csv").status_code == 404
+
+
+def _csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200 and response.data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_csv_figures_match_the_tables_and_keep_the_filters(fixture, client, auth):
+    admin = make_user("admin", locale="en")
+    auth.login(admin.email)
+    url = "/trainer/courses/report-course/report"
+    assert _csv_rows(client.get(url + "/summary.csv", headers=EN)) == [
+        ["Figure", "Learners", "Share of enrolled (%)"],
+        ["Enrolled", "6", "100.0"],
+        ["Started", "5", "83.3"],
+        ["Active in the last 7 days", "2", "33.3"],
+        ["Active in the last 30 days", "4", "66.7"],
+        ["Completed the course", "2", "33.3"],
+    ]
+    assert _csv_rows(client.get(url + "/summary.csv?language=en", headers=EN))[1] == ["Enrolled", "2", "100.0"]
+    assert _csv_rows(client.get(url + "/quizzes.csv", headers=EN))[1] == [
+        "The quiz", "4", "6", "66.7", "100.0", "75.0"
+    ]
+    assert _csv_rows(client.get(url + "/questions.csv", headers=EN))[1:] == [
+        ["Question text 3", "The quiz", "4", "25.0", "wrong: No 3", "2"],
+        ["Question text 2", "The quiz", "4", "50.0", "wrong: No 2", "2"],
+        ["Question text 1", "The quiz", "4", "75.0", "wrong: No 1", "1"],
+    ]
+    rows = _csv_rows(client.get(url + "/inactive.csv?region=none", headers=EN))
+    assert [row[0] for row in rows[1:]] == ["Darío Ñañez"] and rows[1][5] == ""
+
+
+def test_csv_of_inactive_learners_has_every_row_the_page_shows_the_first(tmp_path, client, auth, app):
+    course = make_report_course(tmp_path)
+    long_ago = utcnow() - timedelta(days=200)
+    seed_learners(course, reports.INACTIVE_PAGE + 5, now=long_ago, keep_going=0.0)
+    admin = make_user("admin", locale="en")
+    auth.login(admin.email)
+    html = client.get("/trainer/courses/report-course/report", headers=EN).get_data(as_text=True)
+    shown = f"(the first {reports.INACTIVE_PAGE} of {reports.INACTIVE_PAGE + 5})"
+    assert shown in html
+    rows = _csv_rows(client.get("/trainer/courses/report-course/report/inactive.csv"))
+    assert len(rows) == 1 + reports.INACTIVE_PAGE + 5
 
 
 def test_csv_cells_never_become_formulas(app):
@@ -278,12 +412,56 @@ def test_report_queries_do_not_grow_with_learners(tmp_path, client, auth, count_
             "/trainer/courses/report-course/report",
             "/trainer/courses/report-course/report?region=pe-cl",
             f"/trainer/courses/report-course/report/quizzes/{_quiz_id(course)}",
+            "/trainer/courses/report-course/report/inactive.csv",
+            "/trainer/courses/report-course/report/questions.csv",
             "/admin/programme",
         ):
             with count_queries() as queries:
                 assert client.get(url).status_code == 200
             counts.setdefault(size, []).append(len(queries))
     assert counts[10] == counts[1000], counts
+
+
+def test_quiz_figures_are_cached_until_an_attempt_closes(fixture, app, client, auth, count_queries):
+    course, _people, now = fixture
+    admin = make_user("admin", locale="en")
+    auth.login(admin.email)
+    url = "/trainer/courses/report-course/report"
+    app.config["PROGRESS_REPORT_CACHE_SECONDS"] = 60
+    reports.clear_cache()
+    try:
+        with count_queries() as first:
+            client.get(url, headers=EN)
+        with count_queries() as second:
+            html = client.get(url, headers=EN).get_data(as_text=True)
+        # Read once: quiz statistics (1 query) and questions to look at (2); the stamp is 1 query.
+        assert len(second) == len(first) - 3
+        assert f'<a href="{url}/quizzes/{_quiz_id(course)}">Question text 3</a>' in html  # links still set
+        with app.test_request_context(headers=EN):
+            assert _rows(_report(course, now).quizzes) == [("The quiz", 4, 6, round(400 / 6, 4), 100.0, 0.75)]
+            # Another filter and another language are figures of their own.
+            assert _rows(_report(course, now, region="pe-cl").quizzes)[0][1] == 2
+        with app.app_context(), app.test_request_context(headers={"Accept-Language": "es"}):
+            # (its own app context: the locale is kept per app context)
+            assert _report(db.session.get(Course, course.id), now).quizzes.rows[0][0] == "Evaluación"
+        # A newly submitted attempt shows at once: Gael, all wrong.
+        add_learner(
+            course,
+            name="Gael",
+            region=None,
+            locale="es",
+            enrolled=now - timedelta(days=3),
+            activity=now - timedelta(days=1),
+            attempts=({"q1": "wrong", "q2": "wrong", "q3": "wrong"},),
+            now=now,
+        )
+        with app.test_request_context(headers=EN):
+            report = _report(course, now)
+        assert _rows(report.quizzes) == [("The quiz", 5, 7, round(400 / 7, 4), 100.0, 0.6)]
+        assert _rows(report.questions)[0] == ("Question text 3", "The quiz", 5, 0.2, "wrong: No 3", 3)
+    finally:
+        app.config["PROGRESS_REPORT_CACHE_SECONDS"] = 0
+        reports.clear_cache()
 
 
 # Programme view -----------------------------------------------------------------------
@@ -383,3 +561,13 @@ def test_programme_page_and_csv_are_for_admins(fixture, client, auth):
     assert html.count("<svg") == 5 and "By border region" in html
     data = client.get("/admin/programme/regions.csv").data
     assert data.startswith(b"\xef\xbb\xbf") and "Peru–Chile".encode() in data
+    for name in ("totals", "regions", "value_chains", "sdgs", "courses", "monthly"):
+        rows = _csv_rows(client.get(f"/admin/programme/{name}.csv"))
+        assert len(rows) >= 2, name
+    assert _csv_rows(client.get("/admin/programme/totals.csv", headers=EN))[1:] == [
+        ["Learners enrolled", "6"],
+        ["Enrolments", "6"],
+        ["Completions", "2"],
+        ["Valid certificates", "2"],
+    ]
+    assert client.get("/admin/programme/nope.csv").status_code == 404

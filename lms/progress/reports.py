@@ -35,11 +35,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+from time import monotonic
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, case, cast, distinct, func, literal_column, select
@@ -58,6 +61,7 @@ from lms.timeutil import utcnow
 
 INACTIVE_DAYS = 14
 INACTIVE_PAGE = 50
+QUESTIONS_TO_WATCH = 5  # the report shows the questions answered wrong most often
 UPPER_LOWER_PERCENT = 27
 FULL_CREDIT = 0.999
 WRONG_ANSWER_TYPES = ("single", "multiple", "truefalse", "short", "numeric")
@@ -224,16 +228,21 @@ class TrainerReport:
     modules: Table
     quizzes: Table
     inactive: Table
+    questions: Table = field(default_factory=lambda: Table("questions", "", []))
     quiz_ids: list[int] = field(default_factory=list)  # in the order of `quizzes` rows
+    quiz_titles: list[str] = field(default_factory=list)  # the same order
+    question_quiz_ids: list[int] = field(default_factory=list)  # the quiz of each `questions` row
 
     def tables(self) -> dict[str, Table]:
         return {
             table.name: table
-            for table in (self.summary, self.funnel, self.modules, self.quizzes, self.inactive)
+            for table in (
+                self.summary, self.funnel, self.modules, self.quizzes, self.questions, self.inactive
+            )
         }
 
 
-TRAINER_TABLES = ("summary", "funnel", "modules", "quizzes", "inactive")
+TRAINER_TABLES = ("summary", "funnel", "modules", "quizzes", "questions", "inactive")
 
 
 def trainer_report(
@@ -242,9 +251,13 @@ def trainer_report(
     *,
     now: datetime | None = None,
     inactive_limit: int | None = INACTIVE_PAGE,
+    questions_limit: int | None = QUESTIONS_TO_WATCH,
     only: str | None = None,
 ) -> TrainerReport:
-    """The course report; `only` names the one table wanted (a CSV download): the others stay empty."""
+    """The course report; `only` names the one table wanted (a CSV download): the others stay empty.
+
+    `inactive_limit` and `questions_limit` cut those tables to their first rows (None: all,
+    as the CSV downloads have them)."""
     now = now or utcnow()
     cohort = Cohort(course.id, filters)
     title, _lang = pick(course.text_by_language())
@@ -255,12 +268,26 @@ def trainer_report(
     empty = {name: Table(name, "", []) for name in TRAINER_TABLES}
     summary, counts = _summary(cohort, now) if wanted("summary", "funnel") else (empty["summary"], {})
     funnel, modules = empty["funnel"], empty["modules"]
-    module_titles = _module_titles(course.id) if wanted("funnel", "modules", "quizzes") else []
+    module_titles = _module_titles(course.id) if wanted("funnel", "modules", "quizzes", "questions") else []
     if wanted("funnel", "modules"):
         funnel, modules = _funnel(course.id, cohort, counts, module_titles)
-    quizzes, quiz_ids = (
-        _quiz_statistics(course.id, cohort, module_titles) if wanted("quizzes") else (empty["quizzes"], [])
+    quiz_list = (
+        _quiz_list(course.id, module_titles)
+        if quizlink.available() and wanted("quizzes", "questions")
+        else []
     )
+    quiz_cache = _QuizCache(course.id, filters, quiz_list)
+    quizzes = (
+        _copy(quiz_cache.get(("quizzes",), lambda: _quiz_statistics(cohort, quiz_list)))
+        if wanted("quizzes")
+        else empty["quizzes"]
+    )
+    questions, question_quiz_ids = empty["questions"], []
+    if wanted("questions"):
+        questions, question_quiz_ids = quiz_cache.get(
+            ("questions", questions_limit), lambda: _questions_to_watch(cohort, quiz_list, questions_limit)
+        )
+        questions, question_quiz_ids = _copy(questions), list(question_quiz_ids)
     inactive = _inactive(course.id, cohort, now, inactive_limit) if wanted("inactive") else empty["inactive"]
     return TrainerReport(
         course=course,
@@ -272,7 +299,10 @@ def trainer_report(
         modules=modules,
         quizzes=quizzes,
         inactive=inactive,
-        quiz_ids=quiz_ids,
+        questions=questions,
+        quiz_ids=[quiz_id for quiz_id, _title, _grading in quiz_list],
+        quiz_titles=[quiz_title for _id, quiz_title, _grading in quiz_list],
+        question_quiz_ids=question_quiz_ids,
     )
 
 
@@ -392,6 +422,67 @@ def _funnel(
     return funnel, modules
 
 
+# Cached quiz figures -------------------------------------------------------------------------
+#
+# The quiz tables read every closed attempt and every first-attempt response of the course
+# (the two costliest queries of the report). Each worker keeps them for
+# PROGRESS_REPORT_CACHE_SECONDS per course, filters and language, under a stamp of the
+# course's closed attempts (their number and total score, read from the index on
+# quiz_attempts (quiz_id, state, user_id, score)): an attempt submitted or graded renews
+# them on the next request. A learner who changes their region or language moves between
+# filtered figures within that time at most.
+
+CACHE_ENTRIES = 256
+_cache: dict[tuple, tuple[tuple, float, Any]] = {}
+_cache_lock = threading.Lock()
+
+
+def _copy(table: Table) -> Table:
+    """A cached table's rows in a table of the request's own (the view sets links on it)."""
+    return Table(table.name, table.caption, table.columns, list(table.rows), table.total)
+
+
+class _QuizCache:
+    def __init__(self, course_id: int, filters: ReportFilters, quizzes: list[tuple[int, str, str]]):
+        self.seconds = current_app.config.get("PROGRESS_REPORT_CACHE_SECONDS", 0) if quizzes else 0
+        self.key = (course_id, tuple(sorted(filters.args().items())), str(current_language()))
+        self.quiz_ids = tuple(quiz_id for quiz_id, _title, _grading in quizzes)
+        self._stamp: tuple | None = None
+
+    def stamp(self) -> tuple:
+        if self._stamp is None:  # one query per report, whatever it reads from the cache
+            from lms.quizzes.models import CLOSED_STATES, Attempt
+
+            count, total = db.session.execute(
+                select(func.count(), func.sum(Attempt.score)).where(
+                    Attempt.quiz_id.in_(self.quiz_ids), Attempt.state.in_(CLOSED_STATES)
+                )
+            ).one()
+            self._stamp = (self.quiz_ids, int(count or 0), round(float(total or 0), 6))
+        return self._stamp
+
+    def get(self, what: tuple, compute):
+        if not self.seconds:
+            return compute()
+        key, stamp, now = (*self.key, *what), self.stamp(), monotonic()
+        with _cache_lock:
+            entry = _cache.get(key)
+            if entry is not None and entry[0] == stamp and entry[1] > now:
+                return entry[2]
+        value = compute()
+        with _cache_lock:
+            _cache.pop(key, None)
+            _cache[key] = (stamp, now + self.seconds, value)
+            while len(_cache) > CACHE_ENTRIES:  # the oldest entry goes first
+                _cache.pop(next(iter(_cache)))
+        return value
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
 QUIZ_COLUMNS = [
     Column(_l("Quiz")),
     Column(_l("Learners who attempted"), "int"),
@@ -440,20 +531,15 @@ def _quiz_list(
     ]
 
 
-def _quiz_statistics(
-    course_id: int, cohort: Cohort, module_titles: list[tuple[int, str]]
-) -> tuple[Table, list[int]]:
-    """Attempts, mean and best score and pass rate per quiz: per learner first (their
-    kept grade by the quiz's policy), then per quiz, in one query."""
+def _quiz_statistics(cohort: Cohort, quizzes: list[tuple[int, str, str]]) -> Table:
+    """Attempts, mean and best score and pass rate per quiz (`_quiz_list`): per learner first
+    (their kept grade by the quiz's policy), then per quiz, in one query."""
     table = Table("quizzes", _l("Quiz statistics"), QUIZ_COLUMNS)
-    if not quizlink.available():
-        return table, []
+    if not quizlink.available() or not quizzes:
+        return table
     from lms.quizzes.models import CLOSED_STATES, Attempt, Quiz
 
-    quizzes = _quiz_list(course_id, module_titles)
     quiz_ids = [quiz_id for quiz_id, _title, _grading in quizzes]
-    if not quiz_ids:
-        return table, []
     score = func.coalesce(Attempt.score, 0.0)
     # The newest attempt matters only to quizzes that keep the last one: rank only then.
     newest = (
@@ -523,7 +609,7 @@ def _quiz_statistics(
                 _share(passed, learners),
             )
         )
-    return table, quiz_ids
+    return table
 
 
 @dataclass
@@ -537,13 +623,164 @@ class ItemReport:
     items: Table
 
 
+def _questions(quiz_ids: list[int]) -> dict[int, dict]:
+    """The questions of these quizzes with their texts in every language (one query)."""
+    from lms.quizzes.models import Question, QuestionText
+
+    questions: dict[int, dict] = {}
+    rows = db.session.execute(
+        select(
+            Question.id,
+            Question.quiz_id,
+            Question.key,
+            Question.position,
+            Question.type,
+            Question.archived_at,
+            QuestionText.language,
+            QuestionText.title,
+            QuestionText.parts,
+        )
+        .outerjoin(QuestionText, QuestionText.question_id == Question.id)
+        .where(Question.quiz_id.in_(quiz_ids))
+        .order_by(Question.position, Question.id)
+    ).all()
+    for question_id, quiz_id, key, position, qtype, archived, language, text_title, parts in rows:
+        entry = questions.setdefault(
+            question_id,
+            {"quiz_id": quiz_id, "key": key, "position": position, "type": qtype, "archived": archived},
+        )
+        entry.setdefault("texts", {})
+        if language:
+            entry["texts"][language] = (text_title, parts or {})
+    return questions
+
+
+def _question_text(entry: dict, reader: str) -> tuple[str, dict]:
+    """A question's title (its key when it has none) and parts in the reader's language."""
+    (text_title, parts), _language = pick(entry["texts"], reader) if entry["texts"] else (("", {}), None)
+    return text_title or entry["key"], parts
+
+
+def _response_counts(
+    attempts, questions: dict[int, dict], group=None
+) -> tuple[dict[int, list[int]], dict[int, tuple[str, int]]]:
+    """One pass over the graded responses of the attempts in `attempts` (a subquery with an
+    `attempt_id` column): per question [responses, correct, upper n, upper correct, lower n,
+    lower correct] (the groups when `group` is given: 1 upper, -1 lower), and the most chosen
+    wrong answer {question id: (stored response, times)}."""
+    from lms.quizzes.models import Response
+
+    answerable = [qid for qid, entry in questions.items() if entry["type"] in WRONG_ANSWER_TYPES]
+    correct = case((Response.fraction >= FULL_CREDIT, 1), else_=0)
+    wrong_answer = case(
+        (
+            and_(Response.fraction < FULL_CREDIT, Response.question_id.in_(answerable)),
+            cast(Response.response, String),
+        ),
+        else_=None,
+    )
+    columns = [Response.question_id, correct, wrong_answer] + ([group] if group is not None else [])
+    item_stats: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    wrong_counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in db.session.execute(
+        select(*columns, func.count())
+        .join(attempts, attempts.c.attempt_id == Response.attempt_id)
+        .where(Response.fraction.is_not(None))
+        .group_by(*columns)
+    ).all():
+        question_id, is_correct, answer_text, count = row[0], int(row[1]), row[2], int(row[-1])
+        in_group = int(row[3]) if group is not None else 0
+        entry = item_stats[question_id]
+        entry[0] += count
+        entry[1] += count * is_correct
+        if in_group == 1:
+            entry[2] += count
+            entry[3] += count * is_correct
+        elif in_group == -1:
+            entry[4] += count
+            entry[5] += count * is_correct
+        if answer_text is not None and answer_text != "null":
+            wrong_counts[question_id][answer_text] += count
+    wrong_answers = {
+        question_id: min(answers.items(), key=lambda item: (-item[1], item[0]))
+        for question_id, answers in wrong_counts.items()
+        if answers
+    }
+    return item_stats, wrong_answers
+
+
+WATCH_COLUMNS = [
+    Column(_l("Question")),
+    Column(_l("Quiz")),
+    Column(_l("Responses"), "int"),
+    Column(_l("Share correct"), "share"),
+    Column(_l("Most chosen wrong answer")),
+    Column(_l("Times chosen"), "int"),
+]
+
+
+def _questions_to_watch(
+    cohort: Cohort, quizzes: list[tuple[int, str, str]], limit: int | None
+) -> tuple[Table, list[int]]:
+    """The questions of every quiz of the course that first attempts got wrong most often:
+    lowest share correct first, then the most chosen wrong answer. Two queries for any
+    number of quizzes; with their quiz ids, in the order of the rows."""
+    table = Table("questions", _l("Questions answered wrong most often (first attempts)"), WATCH_COLUMNS)
+    if not quizlink.available() or not quizzes:
+        return table, []
+    from lms.quizzes.models import CLOSED_STATES, Attempt
+
+    quiz_ids = [quiz_id for quiz_id, _title, _grading in quizzes]
+    quiz_order = {quiz_id: index for index, quiz_id in enumerate(quiz_ids)}
+    quiz_title = {quiz_id: title for quiz_id, title, _grading in quizzes}
+    questions = _questions(quiz_ids)
+    first_attempts = (
+        select(Attempt.id.label("attempt_id"))
+        .where(
+            Attempt.quiz_id.in_(quiz_ids),
+            Attempt.state.in_(CLOSED_STATES),
+            Attempt.number == 1,
+            *cohort.keeps(Attempt.user_id),
+        )
+        .subquery("first_attempts")
+    )
+    item_stats, wrong_answers = _response_counts(first_attempts, questions)
+    ranked = []
+    for question_id, (responses, right, *_groups) in item_stats.items():
+        entry = questions.get(question_id)
+        if entry is None or not responses or right >= responses:
+            continue  # a question every first attempt got right is no worry
+        times_wrong = wrong_answers.get(question_id, (None, 0))[1]
+        order = (quiz_order[entry["quiz_id"]], entry["position"], question_id)
+        ranked.append((right / responses, -times_wrong, *order))
+    ranked.sort()
+    reader = current_language()
+    quiz_of_row = []
+    for share, _times, _quiz, _position, question_id in ranked if limit is None else ranked[:limit]:
+        entry = questions[question_id]
+        text, parts = _question_text(entry, reader)
+        wrong_text, wrong_n = wrong_answers.get(question_id, (None, None))
+        table.rows.append(
+            (
+                text,
+                quiz_title[entry["quiz_id"]],
+                item_stats[question_id][0],
+                share,
+                _answer_label(entry["type"], wrong_text, parts),
+                wrong_n,
+            )
+        )
+        quiz_of_row.append(entry["quiz_id"])
+    return table, quiz_of_row
+
+
 def item_analysis(
     course: Course, quiz_id: int, filters: ReportFilters, *, now: datetime | None = None
 ) -> ItemReport | None:
-    """Item analysis of one quiz of the course (None if the course has no such quiz): four queries."""
+    """Item analysis of one quiz of the course (None if the course has no such quiz): three queries."""
     if not quizlink.available():
         return None
-    from lms.quizzes.models import CLOSED_STATES, Attempt, Question, QuestionText, Response
+    from lms.quizzes.models import CLOSED_STATES, Attempt
 
     found = _quiz_list(course.id, [], quiz_id)
     if not found:
@@ -556,29 +793,7 @@ def item_analysis(
     report = ItemReport(
         course, title.title if title else course.slug, quiz_id, quiz_title, filters, now or utcnow(), table
     )
-
-    questions: dict[int, dict] = {}
-    for question_id, key, position, qtype, archived, language, text_title, parts in db.session.execute(
-        select(
-            Question.id,
-            Question.key,
-            Question.position,
-            Question.type,
-            Question.archived_at,
-            QuestionText.language,
-            QuestionText.title,
-            QuestionText.parts,
-        )
-        .outerjoin(QuestionText, QuestionText.question_id == Question.id)
-        .where(Question.quiz_id == quiz_id)
-        .order_by(Question.position, Question.id)
-    ).all():
-        entry = questions.setdefault(
-            question_id, {"key": key, "position": position, "type": qtype, "archived": archived, "texts": {}}
-        )
-        if language:
-            entry["texts"][language] = (text_title, parts or {})
-    answerable = [qid for qid, entry in questions.items() if entry["type"] in WRONG_ANSWER_TYPES]
+    questions = _questions([quiz_id])
 
     # First attempts (number 1: a second cannot start while the first is open), ranked by score.
     score = func.coalesce(Attempt.score, 0.0)
@@ -603,51 +818,19 @@ def item_analysis(
         (ranked.c.rank > ranked.c.n - group_size, -1),
         else_=0,
     )
-    correct = case((Response.fraction >= FULL_CREDIT, 1), else_=0)
-    wrong_answer = case(
-        (
-            and_(Response.fraction < FULL_CREDIT, Response.question_id.in_(answerable)),
-            cast(Response.response, String),
-        ),
-        else_=None,
-    )
     # One pass over the responses: counts per question, correctness, group and wrong answer.
-    item_stats: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
-    wrong_counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for question_id, is_correct, in_group, answer_text, count in db.session.execute(
-        select(Response.question_id, correct, group, wrong_answer, func.count())
-        .join(ranked, ranked.c.attempt_id == Response.attempt_id)
-        .where(Response.fraction.is_not(None))
-        .group_by(Response.question_id, correct, group, wrong_answer)
-    ).all():
-        entry = item_stats[question_id]
-        count, is_correct, in_group = int(count), int(is_correct), int(in_group)
-        entry[0] += count
-        entry[1] += count * is_correct
-        if in_group == 1:
-            entry[2] += count
-            entry[3] += count * is_correct
-        elif in_group == -1:
-            entry[4] += count
-            entry[5] += count * is_correct
-        if answer_text is not None and answer_text != "null":
-            wrong_counts[question_id][answer_text] += count
-    wrong_answers = {
-        question_id: min(answers.items(), key=lambda item: (-item[1], item[0]))
-        for question_id, answers in wrong_counts.items()
-        if answers
-    }
+    item_stats, wrong_answers = _response_counts(ranked, questions, group)
 
     for question_id, entry in sorted(questions.items(), key=lambda q: (q[1]["position"], q[0])):
         if question_id not in item_stats and (entry["archived"] or entry["type"] in ("description", "essay")):
             continue
-        (text_title, parts), _language = pick(entry["texts"], reader) if entry["texts"] else (("", {}), None)
+        text, parts = _question_text(entry, reader)
         responses, right, up_n, up_right, low_n, low_right = item_stats.get(question_id, (0, 0, 0, 0, 0, 0))
         discrimination = (up_right / up_n - low_right / low_n) if up_n and low_n else None
         wrong_text, wrong_n = wrong_answers.get(question_id, (None, None))
         table.rows.append(
             (
-                text_title or entry["key"],
+                text,
                 responses,
                 _share(right, responses),
                 discrimination,
@@ -695,11 +878,18 @@ INACTIVE_COLUMNS = [
 
 def _inactive(course_id: int, cohort: Cohort, now: datetime, limit: int | None) -> Table:
     last = func.coalesce(Enrolment.last_activity_at, Enrolment.enrolled_at)
+    # Lessons done, counted for the listed learners only (a correlated count that reads the
+    # index on lesson_progress (course_id, user_id, completed_at, ...) and not the table),
+    # rather than grouping every progress row of the course first.
     done = (
-        select(LessonProgress.user_id.label("user_id"), func.count().label("lessons"))
-        .where(LessonProgress.course_id == course_id, LessonProgress.completed_at.is_not(None))
-        .group_by(LessonProgress.user_id)
-        .subquery("done")
+        select(func.count())
+        .where(
+            LessonProgress.course_id == course_id,
+            LessonProgress.user_id == Enrolment.user_id,
+            LessonProgress.completed_at.is_not(None),
+        )
+        .correlate(Enrolment)
+        .scalar_subquery()
     )
     statement = (
         cohort.enrolments(
@@ -709,10 +899,9 @@ def _inactive(course_id: int, cohort: Cohort, now: datetime, limit: int | None) 
             User.locale,
             Enrolment.enrolled_at,
             Enrolment.last_activity_at,
-            func.coalesce(done.c.lessons, 0),
+            done,
             func.count().over(),
         )
-        .outerjoin(done, done.c.user_id == Enrolment.user_id)
         .where(Enrolment.completed_at.is_(None), last < now - timedelta(days=INACTIVE_DAYS))
         .order_by(last, User.name, User.id)
     )

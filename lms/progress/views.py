@@ -150,12 +150,23 @@ def course_report(slug: str):
     course = _report_course(slug)
     form, filters = _filters()
     report = reports.trainer_report(course, filters)
-    report.quizzes.links = {
-        index: url_for("progress.quiz_items", slug=slug, quiz_id=quiz_id, **filters.args())
-        for index, quiz_id in enumerate(report.quiz_ids)
+    item_urls = {
+        quiz_id: url_for("progress.quiz_items", slug=slug, quiz_id=quiz_id, **filters.args())
+        for quiz_id in report.quiz_ids
+    }
+    report.quizzes.links = {index: item_urls[quiz_id] for index, quiz_id in enumerate(report.quiz_ids)}
+    report.questions.links = {
+        index: item_urls[quiz_id] for index, quiz_id in enumerate(report.question_quiz_ids)
     }
     return render_template(
-        "progress/course_report.html", report=report, form=form, charts=_report_charts(report)
+        "progress/course_report.html",
+        report=report,
+        form=form,
+        charts=_report_charts(report),
+        item_links=[
+            (title, item_urls[quiz_id])
+            for quiz_id, title in zip(report.quiz_ids, report.quiz_titles, strict=True)
+        ],
     )
 
 

@@ -148,8 +148,9 @@ class Attempt(db.Model):
     __tablename__ = "quiz_attempts"
     # Numbered per person and quiz: two "Start" clicks at once cannot both
     # create attempt number n.
+    # (quiz_id, state, user_id, score) covers the trainer report's per-learner quiz results.
     __table_args__ = (UniqueConstraint("user_id", "quiz_id", "number"),
-                      Index("ix_quiz_attempts_quiz_state", "quiz_id", "state"))
+                      Index("ix_quiz_attempts_quiz_state_user_score", "quiz_id", "state", "user_id", "score"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
