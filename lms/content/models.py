@@ -27,7 +27,23 @@ class TranslationMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Course(db.Model):
+class TagMixin:
+    """A tag of a course or a knowledge entry: `kind` is topics, regions,
+    value_chains or sdgs, `code` one of that kind's codes (lms.content.vocab)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)  # the first column, as in the migrations
+    kind: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40))
+
+
+class TaggedMixin:
+    """What has `tags` (TagMixin rows): a course, a knowledge entry."""
+
+    def tag_codes(self, kind: str) -> list[str]:
+        return [tag.code for tag in self.tags if tag.kind == kind]
+
+
+class Course(TaggedMixin, db.Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,9 +69,6 @@ class Course(db.Model):
     def text_by_language(self) -> dict[str, CourseText]:
         return {text.language: text for text in self.texts}
 
-    def tag_codes(self, kind: str) -> list[str]:
-        return [tag.code for tag in self.tags if tag.kind == kind]
-
 
 class CourseText(TranslationMixin, db.Model):
     __tablename__ = "course_texts"
@@ -70,17 +83,14 @@ class CourseText(TranslationMixin, db.Model):
     course: Mapped[Course] = relationship(back_populates="texts")
 
 
-class CourseTag(db.Model):
-    """One tag of a course: kind is topics, regions, value_chains or sdgs."""
+class CourseTag(TagMixin, db.Model):
+    """One tag of a course."""
 
     __tablename__ = "course_tags"
     __table_args__ = (UniqueConstraint("course_id", "kind", "code"),
                       Index("ix_course_tags_kind_code", "kind", "code"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
-    code: Mapped[str] = mapped_column(String(40))
 
     course: Mapped[Course] = relationship(back_populates="tags")
 

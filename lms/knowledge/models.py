@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.content.models import TaggedMixin, TagMixin
 from lms.extensions import db
 from lms.timeutil import utcnow
 
@@ -24,7 +25,7 @@ KINDS = ("case", "action-plan", "answer")
 TAG_KINDS = ("regions", "value_chains", "topics", "sdgs")
 
 
-class KnowledgeEntry(db.Model):
+class KnowledgeEntry(TaggedMixin, db.Model):
     __tablename__ = "knowledge_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,9 +59,6 @@ class KnowledgeEntry(db.Model):
     def text_by_language(self) -> dict[str, KnowledgeEntryText]:
         return {text.language: text for text in self.texts}
 
-    def tag_codes(self, kind: str) -> list[str]:
-        return [tag.code for tag in self.tags if tag.kind == kind]
-
 
 class KnowledgeEntryText(db.Model):
     __tablename__ = "knowledge_entry_texts"
@@ -81,17 +79,14 @@ class KnowledgeEntryText(db.Model):
     entry: Mapped[KnowledgeEntry] = relationship(back_populates="texts")
 
 
-class KnowledgeTag(db.Model):
-    """kind is regions, value_chains, topics or sdgs (as course tags)."""
+class KnowledgeTag(TagMixin, db.Model):
+    """One tag of an entry, of the same kinds and codes as course tags."""
 
     __tablename__ = "knowledge_entry_tags"
     __table_args__ = (UniqueConstraint("entry_id", "kind", "code"),
                       Index("ix_knowledge_entry_tags_kind_code", "kind", "code"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("knowledge_entries.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
-    code: Mapped[str] = mapped_column(String(40))
 
     entry: Mapped[KnowledgeEntry] = relationship(back_populates="tags")
 
