@@ -1,8 +1,9 @@
 """Response headers that make every page safer by default."""
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 from flask_login import current_user
+from werkzeug.utils import cached_property
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -11,7 +12,30 @@ CSP = (
 )
 
 
+def _without_nul(values):
+    """The same values without NUL characters, which no text column stores
+    (PostgreSQL refuses them: a hostile form would otherwise answer 500)."""
+    if not any("\x00" in value for _key, value in values.items(multi=True)):
+        return values
+    return type(values)([(key.replace("\x00", ""), value.replace("\x00", ""))
+                         for key, value in values.items(multi=True)])
+
+
+class CleanRequest(Request):
+    """Form fields and query parameters arrive without NUL characters."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = _without_nul(self.__dict__["form"])
+
+    @cached_property
+    def args(self):
+        return _without_nul(super().args)
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = CleanRequest
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers

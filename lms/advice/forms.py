@@ -84,7 +84,8 @@ class RejectForm(FlaskForm):
 
 class MergeForm(FlaskForm):
     target_id = IntegerField(_l("Number of the request to merge into"), validators=[
-        DataRequired(message=_l("Enter the number of the other request."))])
+        DataRequired(message=_l("Enter the number of the other request.")),
+        NumberRange(min=1, max=2**31 - 1, message=_l("Enter the number of the other request."))])
 
 
 class RateForm(FlaskForm):

@@ -91,3 +91,15 @@ def diff_table(old: str, new: str, old_label: str = "", new_label: str = "") -> 
         _("Before"), _("After"), _("Change"), _("Text"))
     return Markup('<table class="diff">') + caption + head + Markup("<tbody>") + Markup("").join(body) \
         + Markup("</tbody></table>")
+
+
+def compared(numbers: list[int], old: int | None, new: int | None) -> tuple[int | None, int | None]:
+    """The two revisions a history page compares: those asked for (`old`, `new`)
+    when they exist, else the newest of `numbers` (newest first) and the one
+    before it."""
+    if new not in numbers:
+        new = numbers[0] if numbers else None
+    if old not in numbers:
+        older = [n for n in numbers if new is not None and n < new]
+        old = older[0] if older else None
+    return old, new

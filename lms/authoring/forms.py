@@ -33,6 +33,13 @@ def _key_field(label):
                                       "addresses and never changes."))
 
 
+def revision_number(value: str | None) -> int | None:
+    """A revision number sent back by the editor, or None for anything else
+    (letters, digits of other scripts, numbers no database column holds)."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
 class _Texts:
     """Title and text per language, and the revision each was based on."""
 
@@ -44,8 +51,7 @@ class _Texts:
     confirm_en = BooleanField(_l("I checked this translation: it says what the new source says"))
 
     def base(self, language: str) -> int | None:
-        value = (getattr(self, f"base_{language}").data or "").strip()
-        return int(value) if value.isdigit() else None
+        return revision_number(getattr(self, f"base_{language}").data)
 
 
 class _Summaries(_Texts):

@@ -60,7 +60,9 @@ def question_from_form(form, key: str, qtype: str) -> QuestionSpec:
     rows = [entry.data for entry in form.rows.entries]
     kwargs: dict = {
         "id": key, "type": qtype,
-        "points": float(form.points.data) if form.points.data is not None else (0.0 if qtype == "description" else 1.0),
+        # Points the form refused (too many, not a number) are not previewed either.
+        "points": float(form.points.data) if form.points.data is not None and not form.points.errors
+        else (0.0 if qtype == "description" else 1.0),
         "text": _texts({lang: getattr(form, f"text_{lang}").data for lang in LANGUAGES}),
         "feedback": _texts({lang: getattr(form, f"feedback_{lang}").data for lang in LANGUAGES}),
     }

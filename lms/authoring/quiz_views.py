@@ -8,11 +8,12 @@ from flask_login import current_user
 
 from lms.auth.access import role_required
 from lms.authoring import bp, quiz_editor
+from lms.authoring.diff import compared
 from lms.authoring.forms import (QUESTION_TYPE_LABELS, ActionForm, QuestionForm, QuestionNewForm,
-                                 QuizSettingsForm)
+                                 QuizSettingsForm, revision_number)
 from lms.authoring.quiz_forms import form_data, question_from_form
 from lms.authoring.revisions import AuthoringError
-from lms.authoring.views import _course, _module
+from lms.authoring.views import _course, _module, _restored_message
 from lms.content.errors import ContentError
 from lms.quizzes.forms import GiftUploadForm
 from lms.quizzes.service import GIFT_MAX_BYTES
@@ -22,8 +23,7 @@ QUIZ = "/author/courses/<slug>/modules/<key>/quiz"
 
 
 def _base(form_or_value) -> int | None:
-    value = form_or_value if isinstance(form_or_value, str) else (form_or_value.data or "")
-    return int(value) if value.strip().isdigit() else None
+    return revision_number(form_or_value if isinstance(form_or_value, str) else form_or_value.data)
 
 
 def _context(slug: str, key: str):
@@ -111,6 +111,25 @@ def _question_page(course, module, state, form, key: str, qtype: str, is_new: bo
     return html, 409 if conflict else 200
 
 
+def _question_editor(course, module, state, form, key: str, qtype: str, is_new: bool, note: str,
+                     with_question):
+    """Both question editors: a valid post (not a preview) saves the quiz
+    `with_question()` returns and goes back to the quiz; anything else, and a
+    refusal or a conflict, shows the editor again with what was typed."""
+    conflict = None
+    if request.method == "POST" and form.validate_on_submit() and request.form.get("action") != "preview":
+        try:
+            new_spec = with_question()
+        except AuthoringError as error:
+            flash(str(error.message), "error")
+        else:
+            result = _save(course, module, new_spec, _base(form.base), note)
+            if result is True:
+                return redirect(_quiz_url(course, module) + f"#question-{key}")
+            conflict = result or None
+    return _question_page(course, module, state, form, key, qtype, is_new, conflict)
+
+
 def _preview(specs):
     from lms.authoring.quiz_preview import learner_views
 
@@ -130,19 +149,10 @@ def new_question(slug: str, key: str):
     form = QuestionForm() if request.method == "POST" else QuestionForm(
         data={"base": str(state.head.number) if state.head else "", "points": 0.0 if qtype == "description" else 1.0,
               "rows": [{} for _ in range(6)], "distractors": [{}, {}]})
-    conflict = None
-    if request.method == "POST" and form.validate_on_submit() and request.form.get("action") != "preview":
-        spec = quiz_editor.current_spec(module, state)
-        try:
-            new_spec = quiz_editor.with_question(spec, question_from_form(form, qkey, qtype))
-        except AuthoringError as error:
-            flash(str(error.message), "error")
-        else:
-            result = _save(course, module, new_spec, _base(form.base), f"added question {qkey}")
-            if result is True:
-                return redirect(_quiz_url(course, module) + f"#question-{qkey}")
-            conflict = result or None
-    return _question_page(course, module, state, form, qkey, qtype, True, conflict)
+    return _question_editor(
+        course, module, state, form, qkey, qtype, True, f"added question {qkey}",
+        lambda: quiz_editor.with_question(quiz_editor.current_spec(module, state),
+                                          question_from_form(form, qkey, qtype)))
 
 
 @bp.route(QUIZ + "/questions/<question_key>", methods=["GET", "POST"])
@@ -157,19 +167,10 @@ def question(slug: str, key: str, question_key: str):
         form = QuestionForm(data={**form_data(current), "base": str(state.head.number) if state.head else ""})
     else:
         form = QuestionForm()
-    conflict = None
-    if request.method == "POST" and form.validate_on_submit() and request.form.get("action") != "preview":
-        try:
-            new_spec = quiz_editor.with_question(spec, question_from_form(form, question_key, current.type),
-                                                 replacing=question_key)
-        except AuthoringError as error:
-            flash(str(error.message), "error")
-        else:
-            result = _save(course, module, new_spec, _base(form.base), f"edited question {question_key}")
-            if result is True:
-                return redirect(_quiz_url(course, module) + f"#question-{question_key}")
-            conflict = result or None
-    return _question_page(course, module, state, form, question_key, current.type, False, conflict)
+    return _question_editor(
+        course, module, state, form, question_key, current.type, False, f"edited question {question_key}",
+        lambda: quiz_editor.with_question(spec, question_from_form(form, question_key, current.type),
+                                          replacing=question_key))
 
 
 @bp.route(QUIZ + "/questions/<question_key>/move", methods=["POST"])
@@ -257,14 +258,8 @@ def quiz_history(slug: str, key: str):
     versions = quiz_editor.history(module)
     if state.head is not None and not state.head.stored:
         versions.insert(0, state.head)
-    numbers = [v.number for v in versions]
-    new = request.args.get("b", type=int)
-    old = request.args.get("a", type=int)
-    if new not in numbers:
-        new = numbers[0] if numbers else None
-    if old not in numbers:
-        older = [n for n in numbers if new is not None and n < new]
-        old = older[0] if older else None
+    old, new = compared([v.number for v in versions], request.args.get("a", type=int),
+                        request.args.get("b", type=int))
     by_number = {v.number: v for v in versions}
     return render_template("authoring/quiz_history.html", course=course, module=module, versions=versions,
                            old=by_number.get(old), new=by_number.get(new), state=state)
@@ -280,9 +275,5 @@ def restore_quiz(slug: str, key: str, number: int):
         except AuthoringError as error:
             flash(str(error.message), "error")
         else:
-            if new_number is None:
-                flash(_("This is already the current text."), "info")
-            else:
-                flash(_("Revision %(old)d restored as revision %(new)d (a draft until published).",
-                        old=number, new=new_number), "success")
+            _restored_message(number, new_number)
     return redirect(url_for("authoring.quiz_history", slug=slug, key=key))

@@ -236,6 +236,23 @@ def lesson_by_key(course: Course, key: str) -> Lesson | None:
 
 
 RESERVED_KEYS = {"new"}  # taken by the editor's own addresses (/modules/new)
+_MODULE_KEY_TAKEN = _l("This course already has a module with this short name.")
+_LESSON_KEY_TAKEN = _l("This course already has a lesson with this short name.")
+
+
+def _insert(course: Course, kind: str, item: Module | Lesson, user, texts: dict[str, Submitted], taken):
+    """Add a new module or lesson with its first drafts; `taken` when its short
+    name was taken meanwhile (a double submit)."""
+    db.session.add(item)
+    db.session.flush()
+    create_texts(course.id, kind, item.id, texts, course.source_language, user)
+    touch(course)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AuthoringError(taken, "key") from None
+    return item
 
 
 def add_module(course: Course, user, key: str, texts: dict[str, Submitted]) -> Module:
@@ -243,29 +260,20 @@ def add_module(course: Course, user, key: str, texts: dict[str, Submitted]) -> M
     if key in RESERVED_KEYS:
         raise AuthoringError(_l("This short name is reserved; choose another."), "key")
     if db.session.scalar(select(Module.id).where(Module.course_id == course.id, Module.key == key)):
-        raise AuthoringError(_l("This course already has a module with this short name."), "key")
+        raise AuthoringError(_MODULE_KEY_TAKEN, "key")
     if not any(text.title for text in texts.values()):
         raise AuthoringError(_l("Give the module a title."), f"title_{course.source_language}")
     position = (db.session.scalar(select(func.max(Module.position)).where(Module.course_id == course.id))
                 or 0) + 1
     module = Module(course_id=course.id, key=key, position=position)
-    db.session.add(module)
-    db.session.flush()
-    create_texts(course.id, "module", module.id, texts, course.source_language, user)
-    touch(course)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise AuthoringError(_l("This course already has a module with this short name."), "key") from None
-    return module
+    return _insert(course, "module", module, user, texts, _MODULE_KEY_TAKEN)
 
 
 def add_lesson(course: Course, module: Module, user, key: str, texts: dict[str, Submitted],
                minutes: int | None = None) -> Lesson:
     key = _check_key(key)
     if db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id, Lesson.key == key)):
-        raise AuthoringError(_l("This course already has a lesson with this short name."), "key")
+        raise AuthoringError(_LESSON_KEY_TAKEN, "key")
     for language, text in texts.items():
         if not text.empty and (not text.title or not text.text):
             raise AuthoringError(_l("Give this language a title and a text, or leave both empty."),
@@ -276,16 +284,7 @@ def add_lesson(course: Course, module: Module, user, key: str, texts: dict[str, 
     position = (db.session.scalar(select(func.max(Lesson.position)).where(Lesson.module_id == module.id))
                 or 0) + 1
     lesson = Lesson(course_id=course.id, module_id=module.id, key=key, position=position, minutes=minutes)
-    db.session.add(lesson)
-    db.session.flush()
-    create_texts(course.id, "lesson", lesson.id, texts, course.source_language, user)
-    touch(course)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise AuthoringError(_l("This course already has a lesson with this short name."), "key") from None
-    return lesson
+    return _insert(course, "lesson", lesson, user, texts, _LESSON_KEY_TAKEN)
 
 
 def _move(items: list, item, direction: str) -> None:

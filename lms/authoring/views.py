@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.access import role_required
 from lms.authoring import bp, export, media, publishing, quiz_editor, service, translation_status
-from lms.authoring.diff import diff_table
+from lms.authoring.diff import compared, diff_table
 from lms.authoring.forms import (LANGUAGES, ActionForm, AuthorForm, CourseNewForm, CourseSettingsForm,
                                  LessonForm, LessonNewForm, ModuleForm, ModuleNewForm)
 from lms.authoring.models import KINDS
@@ -80,11 +83,80 @@ def _saved_message(written) -> None:
         flash(_("Saved."), "success")
 
 
-def _editor_page(template: str, course, kind: str, item, form, conflict=None, state=None, **context):
-    state = state or service.editor_state(course, kind, item, LANGUAGES)
+@dataclass
+class _Edit:
+    """What the editor flow did: saved (redirect), or the page again with a conflict or errors."""
+    saved: bool = False
+    valid: bool = False  # a post that passed the form's checks
+    conflict: EditConflict | None = None
+    state: service.EditorState | None = None
+
+
+def _edit(course, kind: str, item, form, fill: Callable[[], None],
+          save: Callable[[dict, dict, set], list] | None) -> _Edit:
+    """The course, module and lesson editors' shared flow.
+
+    A GET fills the form: `fill()` its settings, then each language's draft.
+    A valid post calls `save(texts, bases, confirmed)` (None: a post that is no
+    save, such as a preview) and says what was saved; a refusal goes next to
+    its field, a conflict keeps what was typed and names the newer revisions.
+    """
+    if request.method == "GET":
+        fill()
+        state = service.editor_state(course, kind, item, LANGUAGES)
+        _fill_texts(form, state)
+        return _Edit(state=state)
+    if not form.validate_on_submit():
+        return _Edit()
+    if save is None:
+        return _Edit(valid=True)
+    try:
+        written = save(_submitted(form, kind), _bases(form), _confirmed(form))
+    except AuthoringError as error:
+        _field_error(form, error)
+    except EditConflict as error:
+        _on_conflict(form, error)
+        return _Edit(valid=True, conflict=error)
+    else:
+        _saved_message(written)
+        return _Edit(saved=True, valid=True)
+    return _Edit(valid=True)
+
+
+def _editor_page(template: str, course, kind: str, item, form, edit: _Edit, **context):
+    state = edit.state or service.editor_state(course, kind, item, LANGUAGES)
     html = render_template(template, course=course, item=item, kind=kind, form=form, state=state,
-                           conflict=conflict, languages=LANGUAGES, action_form=ActionForm(), **context)
-    return html, 409 if conflict is not None else 200
+                           conflict=edit.conflict, languages=LANGUAGES, action_form=ActionForm(), **context)
+    return html, 409 if edit.conflict is not None else 200
+
+
+def _move(course, kind: str, item, move: Callable):
+    """Move a module or lesson up or down, then back to it on the course page."""
+    if ActionForm().validate_on_submit() and request.form.get("direction") in ("up", "down"):
+        try:
+            move(course, item, request.form["direction"])
+        except AuthoringError as error:
+            flash(str(error.message), "error")
+    return redirect(url_for("authoring.course", slug=course.slug) + f"#{kind}-{item.key}")
+
+
+def _archive(course, item, restored: str, archived: str):
+    """Archive a module or lesson, or bring it back, and say which with `restored` or `archived`."""
+    state = request.form.get("state")
+    if ActionForm().validate_on_submit() and state in ("archived", "active"):
+        restore = state == "active"
+        service.set_archived(course, item, not restore)
+        flash(str(restored if restore else archived), "success")
+    return redirect(url_for("authoring.course", slug=course.slug))
+
+
+def _restored_message(old: int, new: int | None) -> None:
+    """What restoring revision `old` of a text or a quiz did (`new`: the revision it made, if any)."""
+    if new is None:
+        flash(_("This is already the current text."), "info")
+    else:
+        flash(_("Revision %(old)d restored as revision %(new)d (a draft until published).",
+                old=old, new=new), "success")
 
 
 # Courses -----------------------------------------------------------------------------
@@ -139,28 +211,21 @@ def _title(heads, item_id, default):
 def course_settings(slug: str):
     course = _course(slug)
     form = CourseSettingsForm()
-    conflict = state = None
-    if request.method == "GET":
+
+    def fill():
         form.source_language.data = course.source_language
         form.hours.data = course.hours
         for kind in ("topics", "regions", "value_chains", "sdgs"):
             getattr(form, kind).data = course.tag_codes(kind)
-        state = service.editor_state(course, "course", course, LANGUAGES)
-        _fill_texts(form, state)
-    elif form.validate_on_submit():
+
+    def save(texts, bases, confirmed):
         meta = service.CourseMeta(form.source_language.data, form.hours.data, form.tags())
-        try:
-            written = service.save_course(course, current_user, _submitted(form, "course"), _bases(form),
-                                          _confirmed(form), meta)
-        except AuthoringError as error:
-            _field_error(form, error)
-        except EditConflict as error:
-            conflict = error
-            _on_conflict(form, error)
-        else:
-            _saved_message(written)
-            return redirect(url_for("authoring.course_settings", slug=course.slug))
-    return _editor_page("authoring/course_settings.html", course, "course", course, form, conflict, state)
+        return service.save_course(course, current_user, texts, bases, confirmed, meta)
+
+    edit = _edit(course, "course", course, form, fill, save)
+    if edit.saved:
+        return redirect(url_for("authoring.course_settings", slug=course.slug))
+    return _editor_page("authoring/course_settings.html", course, "course", course, form, edit)
 
 
 @bp.route("/author/courses/<slug>/authors", methods=["POST"])
@@ -232,27 +297,19 @@ def module(slug: str, key: str):
     form = ModuleForm()
     form.required_lessons.choices = [SelectChoice(lesson.key, lesson.key) for lesson in module.lessons
                                      if lesson.archived_at is None]
-    conflict = state = None
-    if request.method == "GET":
+
+    def fill():
         form.quiz_required.data = module.quiz_required
         form.required_lessons.data = list(module.required_lessons or [])
-        state = service.editor_state(course, "module", module, LANGUAGES)
-        _fill_texts(form, state)
-    elif form.validate_on_submit():
-        try:
-            written = service.save_module(course, module, current_user, _submitted(form, "module"), _bases(form),
-                                          _confirmed(form), form.required_lessons.data,
-                                          form.quiz_required.data)
-        except AuthoringError as error:
-            _field_error(form, error)
-        except EditConflict as error:
-            conflict = error
-            _on_conflict(form, error)
-        else:
-            _saved_message(written)
-            return redirect(url_for("authoring.module", slug=course.slug, key=module.key))
-    return _editor_page("authoring/module.html", course, "module", module, form, conflict, state,
-                        module=module)
+
+    def save(texts, bases, confirmed):
+        return service.save_module(course, module, current_user, texts, bases, confirmed,
+                                   form.required_lessons.data, form.quiz_required.data)
+
+    edit = _edit(course, "module", module, form, fill, save)
+    if edit.saved:
+        return redirect(url_for("authoring.module", slug=course.slug, key=module.key))
+    return _editor_page("authoring/module.html", course, "module", module, form, edit, module=module)
 
 
 @bp.route("/author/courses/<slug>/modules/<key>/move", methods=["POST"])
@@ -260,12 +317,7 @@ def module(slug: str, key: str):
 def move_module(slug: str, key: str):
     course = _course(slug)
     module = _module(course, key)
-    if ActionForm().validate_on_submit() and request.form.get("direction") in ("up", "down"):
-        try:
-            service.move_module(course, module, request.form["direction"])
-        except AuthoringError as error:
-            flash(str(error.message), "error")
-    return redirect(url_for("authoring.course", slug=course.slug) + f"#module-{module.key}")
+    return _move(course, "module", module, service.move_module)
 
 
 @bp.route("/author/courses/<slug>/modules/<key>/archive", methods=["POST"])
@@ -273,12 +325,7 @@ def move_module(slug: str, key: str):
 def archive_module(slug: str, key: str):
     course = _course(slug)
     module = _module(course, key)
-    state = request.form.get("state")
-    if ActionForm().validate_on_submit() and state in ("archived", "active"):
-        restore = state == "active"
-        service.set_archived(course, module, not restore)
-        flash(_("Module restored.") if restore else _("Module archived: learners no longer see it."), "success")
-    return redirect(url_for("authoring.course", slug=course.slug))
+    return _archive(course, module, _l("Module restored."), _l("Module archived: learners no longer see it."))
 
 
 @bp.route("/author/courses/<slug>/modules/<key>/publish", methods=["POST"])
@@ -321,29 +368,21 @@ def lesson(slug: str, key: str):
     course = _course(slug)
     lesson = _lesson(course, key)
     form = LessonForm()
-    conflict = state = None
-    action = request.form.get("action", "save")
-    if request.method == "GET":
+    action = request.form.get("action", "save")  # or "preview", or "upload" an image
+
+    def fill():
         form.minutes.data = lesson.minutes
-        state = service.editor_state(course, "lesson", lesson, LANGUAGES)
-        _fill_texts(form, state)
-    elif form.validate_on_submit():
-        if action == "upload":
-            _upload(course, form)
-        elif action == "save":
-            try:
-                written = service.save_lesson(course, lesson, current_user, _submitted(form, "lesson"),
-                                              _bases(form), _confirmed(form), form.minutes.data)
-            except AuthoringError as error:
-                _field_error(form, error)
-            except EditConflict as error:
-                conflict = error
-                _on_conflict(form, error)
-            else:
-                _saved_message(written)
-                return redirect(url_for("authoring.lesson", slug=course.slug, key=lesson.key))
+
+    def save(texts, bases, confirmed):
+        return service.save_lesson(course, lesson, current_user, texts, bases, confirmed, form.minutes.data)
+
+    edit = _edit(course, "lesson", lesson, form, fill, save if action == "save" else None)
+    if edit.saved:
+        return redirect(url_for("authoring.lesson", slug=course.slug, key=lesson.key))
+    if edit.valid and action == "upload":
+        _upload(course, form)
     previews = {language: render_markdown(getattr(form, f"text_{language}").data or "") for language in LANGUAGES}
-    return _editor_page("authoring/lesson.html", course, "lesson", lesson, form, conflict, state, lesson=lesson,
+    return _editor_page("authoring/lesson.html", course, "lesson", lesson, form, edit, lesson=lesson,
                         previews=previews, images=media.course_media(course), markdown_for=media.markdown_for)
 
 
@@ -369,12 +408,7 @@ def _upload(course, form) -> None:
 def move_lesson(slug: str, key: str):
     course = _course(slug)
     lesson = _lesson(course, key)
-    if ActionForm().validate_on_submit() and request.form.get("direction") in ("up", "down"):
-        try:
-            service.move_lesson(course, lesson, request.form["direction"])
-        except AuthoringError as error:
-            flash(str(error.message), "error")
-    return redirect(url_for("authoring.course", slug=course.slug) + f"#lesson-{lesson.key}")
+    return _move(course, "lesson", lesson, service.move_lesson)
 
 
 @bp.route("/author/courses/<slug>/lessons/<key>/archive", methods=["POST"])
@@ -382,12 +416,7 @@ def move_lesson(slug: str, key: str):
 def archive_lesson(slug: str, key: str):
     course = _course(slug)
     lesson = _lesson(course, key)
-    state = request.form.get("state")
-    if ActionForm().validate_on_submit() and state in ("archived", "active"):
-        restore = state == "active"
-        service.set_archived(course, lesson, not restore)
-        flash(_("Lesson restored.") if restore else _("Lesson archived: learners no longer see it."), "success")
-    return redirect(url_for("authoring.course", slug=course.slug))
+    return _archive(course, lesson, _l("Lesson restored."), _l("Lesson archived: learners no longer see it."))
 
 
 @bp.route("/author/courses/<slug>/lessons/<key>/publish", methods=["POST"])
@@ -444,14 +473,8 @@ def history(slug: str, kind: str, key: str, language: str):
     course = _course(slug)
     item = _history_item(course, kind, key, language)
     versions = revision_history(kind, item, language)
-    numbers = [v.number for v in versions]
-    new = request.args.get("b", type=int)
-    old = request.args.get("a", type=int)
-    if new not in numbers:
-        new = numbers[0] if numbers else None
-    if old not in numbers:
-        older = [n for n in numbers if new is not None and n < new]
-        old = older[0] if older else None
+    old, new = compared([v.number for v in versions], request.args.get("a", type=int),
+                        request.args.get("b", type=int))
     loaded = load_versions(kind, item, [(language, old), (language, new)])
     return render_template("authoring/history.html", course=course, kind=kind, key=key, language=language,
                            item=item, versions=versions, old=loaded.get((language, old)),
@@ -472,11 +495,7 @@ def restore(slug: str, kind: str, key: str, language: str, number: int):
         except EditConflict as error:
             flash(str(error.message), "error")
         else:
-            if new_number is None:
-                flash(_("This is already the current text."), "info")
-            else:
-                flash(_("Revision %(old)d restored as revision %(new)d (a draft until published).",
-                        old=number, new=new_number), "success")
+            _restored_message(number, new_number)
     return redirect(url_for("authoring.history", slug=course.slug, kind=kind, key=key, language=language))
 
 
