@@ -13,7 +13,8 @@ Steps:
 2. count the SQL statements of one request to each page, in process, on both
    databases (and on SQLite, list query plans that read a whole big table);
 3. serve bench/hello.py and then the app (wsgi:app) with the same
-   `gunicorn -w 2 -k sync` on a free port of 127.0.0.1 (LMS_ENV=production,
+   `gunicorn -w 2 -k sync --preload` (--no-preload: without) on a free port
+   of 127.0.0.1 (LMS_ENV=production,
    a random SECRET_KEY); sign in over HTTP the way a browser does (the login
    page's CSRF token and session cookie, then the form) and give wrk the
    session cookie (bench/lua/*.lua);
@@ -131,12 +132,13 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, name: str, app: str, env: dict, workers: int, chdir: Path) -> None:
+    def __init__(self, name: str, app: str, env: dict, workers: int, chdir: Path,
+                 preload: bool = True) -> None:
         self.name = name
         self.port = free_port()
         self.log = RESULTS / f"gunicorn-{name}.log"
         command = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
-                   "--chdir", str(chdir), app]
+                   "--chdir", str(chdir), *(["--preload"] if preload else []), app]
         self.handle = open(self.log, "w")
         self.process = subprocess.Popen(command, env={**os.environ, **env}, stdout=self.handle,
                                         stderr=subprocess.STDOUT, start_new_session=True)
@@ -456,6 +458,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-preload", action="store_true",
+                        help="start gunicorn without --preload (each worker imports the app itself)")
     parser.add_argument("--reuse", action="store_true", help="keep the databases of the last run (no seeding)")
     parser.add_argument("--reset", action="store_true", help="with DATABASE_URL: drop its tables first")
     parser.add_argument("--scale", type=float, default=1.0, help="size of the big dataset (1 = the issue's)")
@@ -537,7 +541,7 @@ def main() -> None:
     common = dict(duration=args.duration, connections=args.connections, threads=args.threads)
 
     # The yardstick.
-    hello = Server("hello", "hello:app", env, args.workers, BENCH)
+    hello = Server("hello", "hello:app", env, args.workers, BENCH, preload=not args.no_preload)
     try:
         hello.wait("/")
         run_wrk(wrk, hello.url, "page.lua", {"BENCH_PATH": "/"}, **{**common, "duration": args.warmup})
@@ -547,7 +551,7 @@ def main() -> None:
         hello.stop()
     say(f"hello: {pages[0].result['rps']:.0f} requests/s")
 
-    server = Server("app", "wsgi:app", env, args.workers, ROOT)
+    server = Server("app", "wsgi:app", env, args.workers, ROOT, preload=not args.no_preload)
     quiz_check = None
     try:
         server.wait("/healthz")
@@ -663,8 +667,9 @@ def report(pages, info, seeded, counts, hello_memory, app_memory, app_unique, qu
         f"({info['cpu']}), load average before {info['load_before']}, "
         f"after {[round(x, 2) for x in os.getloadavg()]}")
     say(f"Database: {seeded.dialect}; " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
-    say(f"gunicorn -w {args.workers} -k sync; wrk -t{args.threads} -c{args.connections} -d{args.duration}s "
-        f"(after a {args.warmup} s warm-up)")
+    preload = "" if args.no_preload else " --preload"
+    say(f"gunicorn -w {args.workers} -k sync{preload}; wrk -t{args.threads} -c{args.connections} "
+        f"-d{args.duration}s (after a {args.warmup} s warm-up)")
     say()
     header = (f"{'page':<38} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8} {'×hello':>7} "
               f"{'SQL 1k':>7} {'SQL 1M':>7}")

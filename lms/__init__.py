@@ -22,10 +22,12 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     from lms import database, i18n, security, errors, cli, templating
+    from lms.content import version  # noqa: F401 - session events keep the content stamp
 
     db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    if _wants_migrations(app):
+        migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     csrf.init_app(app)
@@ -59,6 +61,17 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, auth_bp, catalog_bp, admin_bp, advice_bp, knowledge_bp, authoring_bp,
                       quizzes_bp, progress_bp, glossary_bp, prospectus_bp):
         app.register_blueprint(blueprint)
+
+
+def _wants_migrations(app: Flask) -> bool:
+    """MIGRATE_COMMANDS: True or False; unset, only for an app built by the `flask`
+    command (inside a click context), where `flask db ...` can run."""
+    setting = app.config.get("MIGRATE_COMMANDS")
+    if setting is not None:
+        return bool(setting)
+    import click
+
+    return click.get_current_context(silent=True) is not None
 
 
 def _load_config(app: Flask, config: type | dict[str, Any] | None) -> None:

@@ -65,6 +65,10 @@ class Config:
     # Trainer reports keep their quiz figures this long per worker (0: never), renewed as soon
     # as a quiz attempt closes or is graded (lms/progress/reports.py).
     PROGRESS_REPORT_CACHE_SECONDS = int(os.environ.get("PROGRESS_REPORT_CACHE_SECONDS", "120"))
+    # How long a process trusts the content version stamp it read (lms/content/version.py):
+    # the catalog and lesson caches, and visitors' ETags, follow another process's
+    # change after at most this long (0: read the stamp on every request).
+    CONTENT_STAMP_SECONDS = float(os.environ.get("CONTENT_STAMP_SECONDS", "2"))
 
 
 class DevelopmentConfig(Config):
@@ -82,6 +86,8 @@ class TestConfig(Config):
     RESET_LIMIT = "1000 per minute"
     LOG_REQUESTS = False
     PROGRESS_REPORT_CACHE_SECONDS = 0  # every report computed afresh; the cache test turns it on
+    CONTENT_STAMP_SECONDS = 0  # the content stamp read on every request (tests change content)
+    MIGRATE_COMMANDS = True  # tests run the migrations (servers load Flask-Migrate only under `flask`)
     MAIL_SERVER = None
     # scrypt costs ~100 ms a hash by design; tests hash hundreds of passwords.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

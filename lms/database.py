@@ -32,3 +32,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session has loaded.
+
+    A commit normally expires every loaded object, so that the page rendered
+    afterwards reloads the person, the course, its texts... one statement
+    each. Use this after a write that changes none of the loaded objects (or
+    only through statements whose effect the caller does not read back from
+    those objects): their loaded values are still right.
+    """
+    from lms.extensions import db
+
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = previous

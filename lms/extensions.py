@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -30,7 +29,19 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+
+
+class LazyMigrate:
+    """Flask-Migrate, imported only by an app that may run `flask db ...`: it brings
+    Alembic, Mako and Pygments (about 11 MB per process) that a server never uses."""
+
+    def init_app(self, app, db, **options) -> None:  # noqa: ANN001
+        from flask_migrate import Migrate
+
+        Migrate(app, db, **options)
+
+
+migrate = LazyMigrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()

@@ -29,9 +29,12 @@ def _configure(state) -> None:
         app.config.setdefault(key, int(os.environ.get(key, default)))
     app.config.setdefault("PUBLIC_BASE_URL", os.environ.get("PUBLIC_BASE_URL", ""))
 
-    from lms.advice.views import unread_notifications
+    from lms.advice.notifications import unread_count_of_user
+    from lms.advice.views import UNREAD_ATTRIBUTE, unread_notifications
+    from lms.auth.service import SESSION_USER_EXTRAS
 
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    SESSION_USER_EXTRAS[UNREAD_ATTRIBUTE] = unread_count_of_user
 
 
 from lms.advice import jobs, models, views  # noqa: E402,F401

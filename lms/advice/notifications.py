@@ -133,6 +133,14 @@ def unread_count(user_id: int) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
 
 
+def unread_count_of_user():
+    """The unread count as a scalar subquery correlated to User: loaded with the
+    signed-in person (lms.auth.service.SESSION_USER_EXTRAS), no query of its own."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+            .correlate(User).scalar_subquery())
+
+
 def recent(user_id: int, limit: int = 100) -> list[Notification]:
     return list(db.session.scalars(
         select(Notification).where(Notification.user_id == user_id)

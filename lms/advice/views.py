@@ -20,12 +20,18 @@ from lms.i18n import current_language
 from lms.timeutil import utcnow
 
 
+# Set on the signed-in User by its loader (lms.auth.service.SESSION_USER_EXTRAS).
+UNREAD_ATTRIBUTE = "loaded_unread_notifications"
+
+
 def unread_notifications() -> int:
-    """For the header: one COUNT per page, and only for people signed in."""
+    """For the header, only for people signed in: counted in the query that
+    loads the person (no query of its own), else one COUNT per page."""
     if not current_user or not current_user.is_authenticated:
         return 0
     if "unread_notifications" not in g:
-        g.unread_notifications = notifications.unread_count(current_user.id)
+        loaded = getattr(current_user, UNREAD_ATTRIBUTE, None)
+        g.unread_notifications = loaded if loaded is not None else notifications.unread_count(current_user.id)
     return g.unread_notifications
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -43,15 +44,38 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+# Figures every page of a signed-in person shows, loaded in the same query as
+# the person: attribute name -> a function giving a scalar subquery correlated
+# to User (e.g. lms.advice: the header's unread-notification count). The value
+# is set on the User instance under that name (None when not loaded this way).
+SESSION_USER_EXTRAS: dict[str, Callable] = {}
+_session_user_statement: tuple[tuple[str, ...], object] | None = None
+
+
+def _session_user_query() -> tuple[tuple[str, ...], object]:
+    # Built once (every request runs it): building a select costs more than running this one.
+    global _session_user_statement
+    names = tuple(SESSION_USER_EXTRAS)
+    if _session_user_statement is None or _session_user_statement[0] != names:
+        statement = (select(User, *(SESSION_USER_EXTRAS[name]() for name in names))
+                     .options(joinedload(User.role_rows)).where(User.id == bindparam("user_id")))
+        _session_user_statement = (names, statement)
+    return _session_user_statement
+
+
 def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: "<id>:<session token>" must match the current token."""
+    """Flask-Login's loader: "<id>:<session token>" must match the current token.
+    One query: the person, their roles and SESSION_USER_EXTRAS."""
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.scalar(
-        select(User).options(joinedload(User.role_rows)).where(User.id == int(user_id)))
+    names, statement = _session_user_query()
+    row = db.session.execute(statement, {"user_id": int(user_id)}).unique().first()
+    user = row[0] if row is not None else None
     if user is None or not token or user.session_token != token or not user.active:
         return None
+    for name, value in zip(names, row[1:], strict=True):
+        setattr(user, name, value)
     return user
 
 

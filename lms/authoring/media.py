@@ -16,9 +16,10 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
@@ -26,6 +27,16 @@ from werkzeug.utils import secure_filename
 from lms.authoring.models import MediaFile
 from lms.authoring.revisions import AuthoringError
 from lms.extensions import db
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+
+def _pil():
+    """Pillow, imported when an image is processed (not in every server process at start)."""
+    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+    return Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_WIDTH = 1200
@@ -71,6 +82,7 @@ def _config(name: str, default: int) -> int:
 
 
 def _decode(data: bytes, expected: str) -> Image.Image:
+    Image, _ops, _sequence, UnidentifiedImageError = _pil()
     refused = AuthoringError(_l("This file is not a PNG, JPEG, WebP or GIF image."), "image")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -95,13 +107,13 @@ def _resize(image: Image.Image, width: int) -> Image.Image:
     if image.width <= width:
         return image.copy()
     height = max(1, round(image.height * width / image.width))
-    return image.resize((width, height), Image.Resampling.LANCZOS)
+    return image.resize((width, height), _pil()[0].Resampling.LANCZOS)
 
 
 def _encode(image: Image.Image, fmt: str, width: int) -> tuple[bytes, int, int]:
     out = io.BytesIO()
     if fmt == "GIF" and getattr(image, "is_animated", False):
-        frames = [_resize(frame.convert("RGBA"), width) for frame in ImageSequence.Iterator(image)]
+        frames = [_resize(frame.convert("RGBA"), width) for frame in _pil()[2].Iterator(image)]
         frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], loop=image.info.get("loop", 0),
                        duration=image.info.get("duration", 100), disposal=2)
         return out.getvalue(), frames[0].width, frames[0].height
@@ -137,7 +149,7 @@ def process(data: bytes) -> Processed:
         raise AuthoringError(_l("This file is not a PNG, JPEG, WebP or GIF image."), "image")
     image = _decode(data, fmt)
     if fmt != "GIF":
-        image = ImageOps.exif_transpose(image)  # photos taken sideways stay upright once EXIF is dropped
+        image = _pil()[1].exif_transpose(image)  # photos taken sideways stay upright once EXIF is dropped
     max_width = _config("MEDIA_MAX_WIDTH", DEFAULT_MAX_WIDTH)
     full, width, height = _encode(image, fmt, max_width)
     small, _w, _h = _encode(image, fmt, min(max_width, _config("MEDIA_SMALL_WIDTH", DEFAULT_SMALL_WIDTH)))

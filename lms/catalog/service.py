@@ -33,6 +33,13 @@ class CatalogFilters:
     def active(self) -> bool:
         return any(vars(self).values())
 
+    def args(self) -> dict[str, str]:
+        """The filters in use, as query arguments (for links to other pages of the list)."""
+        return {name: value for name, value in vars(self).items() if value}
+
+    def key(self) -> tuple[str, ...]:
+        return tuple(vars(self).values())
+
 
 @dataclass
 class CourseCard:
@@ -96,8 +103,31 @@ def _cards(courses: list[Course]) -> list[CourseCard]:
     return cards
 
 
-def list_courses(filters: CatalogFilters) -> list[CourseCard]:
-    statement = _visible_courses().options(selectinload(Course.texts), selectinload(Course.tags))
+PAGE_SIZE = 24
+
+
+@dataclass
+class CatalogPage:
+    """One page of the catalog: the cards shown and where they sit in the list."""
+
+    cards: list[CourseCard]
+    total: int
+    page: int
+    pages: int
+    size: int = PAGE_SIZE
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.size + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.size)
+
+
+def _matching(filters: CatalogFilters) -> list[Course]:
+    """The visible courses matching the filters, by slug (rows only, no texts)."""
+    statement = _visible_courses()
     for kind, value in (("topics", filters.topic), ("regions", filters.region),
                         ("value_chains", filters.value_chain)):
         if value:
@@ -110,11 +140,39 @@ def list_courses(filters: CatalogFilters) -> list[CourseCard]:
             pattern = f"%{_escape_like(word)}%"
             statement = statement.where(exists().where(
                 CourseText.course_id == Course.id, CourseText.search_text.like(pattern, escape="\\")))
-    courses = list(db.session.scalars(statement.order_by(Course.slug)).all())
-    cards = _cards(courses)
-    if filters.language:
-        cards = [card for card in cards if filters.language in card.complete_languages]
-    return cards
+    return list(db.session.scalars(statement.order_by(Course.slug)).all())
+
+
+def catalog_page(filters: CatalogFilters, page: int = 1, size: int = PAGE_SIZE) -> CatalogPage:
+    """The courses matching the filters, `size` a page (page numbers past the end
+    give the last page). Three queries whatever the number of courses: the
+    matching courses, their complete languages, the texts of the shown ones."""
+    courses = _matching(filters)
+    ids = [course.id for course in courses]
+    complete: dict[int, list[str]] | None = None
+    if filters.language and ids:
+        complete = complete_languages(ids)
+        courses = [course for course in courses if filters.language in complete[course.id]]
+    pages = max(1, -(-len(courses) // size))
+    page = min(max(1, page), pages)
+    shown = courses[(page - 1) * size:page * size]
+    cards: list[CourseCard] = []
+    if shown:
+        shown_ids = [course.id for course in shown]
+        if complete is None:
+            complete = complete_languages(shown_ids)
+        texts: dict[int, dict[str, CourseText]] = {}
+        for text in db.session.scalars(select(CourseText).where(CourseText.course_id.in_(shown_ids))):
+            texts.setdefault(text.course_id, {})[text.language] = text
+        for course in shown:
+            text, language = pick(texts.get(course.id, {}))
+            cards.append(CourseCard(course, text, language, complete.get(course.id, [])))
+    return CatalogPage(cards, len(courses), page, pages, size)
+
+
+def list_courses(filters: CatalogFilters) -> list[CourseCard]:
+    """Every matching course (no pages)."""
+    return catalog_page(filters, 1, size=1_000_000).cards
 
 
 def _escape_like(value: str) -> str:
@@ -249,6 +307,14 @@ def lesson_view(slug: str, lesson_key: str) -> LessonView | None:
         next=flat[index + 1][1] if index + 1 < len(flat) else None,
         available_languages=[lang for lang in languages() if lang in variants],
         terms=lesson_terms(lesson.glossary_terms), knowledge=entries_for_lesson(lesson))
+
+
+def detach_lesson_view(view: LessonView) -> None:
+    """Take the view's course and lesson (with their texts and tags) out of the
+    session, so that it can be kept beyond this request and read by others."""
+    for item in (view.course, view.lesson):
+        if item in db.session:
+            db.session.expunge(item)
 
 
 # Enrolment ------------------------------------------------------------------------

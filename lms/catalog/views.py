@@ -1,34 +1,80 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from lms.catalog import bp, service
-from lms.i18n import pick
+from lms.content import version
+from lms.i18n import current_language, pick
+from lms.ops import http_cache
 from lms.progress import service as progress
+
+# Rendered catalog cards (per language, filters and page) and the filter lists,
+# per process, while the content version stays (lms.content.version).
+_catalog_cache = version.StampCache(size=128)
+# Lesson pages' content (LessonView, detached), per language and lesson.
+_lesson_cache = version.StampCache(size=128)
+
+
+@dataclass(frozen=True)
+class CatalogListing:
+    total: int
+    page: int
+    pages: int
+    cards_html: Markup
+
+
+def _page_number(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and 0 < len(value) < 6 else 1
+
+
+def _listing(filters: service.CatalogFilters, page: int) -> CatalogListing:
+    found = service.catalog_page(filters, page)
+    html = Markup(render_template("catalog/_cards.html", cards=found.cards))
+    return CatalogListing(found.total, found.page, found.pages, html)
 
 
 @bp.route("/courses")
 def index():
     filters = service.CatalogFilters.from_args(request.args)
-    return render_template("catalog/index.html", cards=service.list_courses(filters),
-                           filters=filters, tags=service.available_tags())
+    page = _page_number(request.args.get("page"))
+    not_modified = http_cache.content_etag(version.current(), "catalog")
+    if not_modified is not None:
+        return not_modified
+
+    def render() -> str:
+        listing = _catalog_cache.get(("cards", current_language(), filters.key(), page),
+                                     lambda: _listing(filters, page))
+        tags = _catalog_cache.get(("tags",), service.available_tags)
+        return render_template("catalog/index.html", listing=listing, filters=filters, tags=tags)
+
+    return http_cache.visitor_page("catalog", render)
 
 
 @bp.route("/courses/<slug>")
 def course(slug: str):
-    course = service.course_by_slug(slug)
-    if course is None:
-        abort(404)
-    text, text_language = pick(course.text_by_language())
-    enrolment = (service.enrolment_for(current_user.id, course.id)
-                 if current_user.is_authenticated else None)
-    marks = progress.course_marks(current_user.id, course.id) if enrolment else None
-    return render_template("catalog/course.html", course=course, text=text,
-                           text_language=text_language, outline=service.outline(course),
-                           complete_languages=service.complete_languages([course.id])[course.id],
-                           enrolment=enrolment, marks=marks)
+    not_modified = http_cache.content_etag(version.current(), "course")
+    if not_modified is not None:
+        return not_modified
+
+    def render() -> str:
+        course = service.course_by_slug(slug)
+        if course is None:
+            abort(404)
+        text, text_language = pick(course.text_by_language())
+        enrolment = (service.enrolment_for(current_user.id, course.id)
+                     if current_user.is_authenticated else None)
+        marks = progress.course_marks(current_user.id, course.id) if enrolment else None
+        return render_template("catalog/course.html", course=course, text=text,
+                               text_language=text_language, outline=service.outline(course),
+                               complete_languages=service.complete_languages([course.id])[course.id],
+                               enrolment=enrolment, marks=marks)
+
+    return http_cache.visitor_page("course", render)
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
@@ -45,15 +91,33 @@ def enrol(slug: str):
     return redirect(url_for("catalog.course", slug=slug))
 
 
+def _lesson_view(slug: str, lesson_key: str) -> service.LessonView | None:
+    """The lesson's content, outline and related entries: built once per language
+    and content version in each process, detached from the database session."""
+    def build():
+        view = service.lesson_view(slug, lesson_key)
+        if view is not None:
+            service.detach_lesson_view(view)
+        return view
+    return _lesson_cache.get(("lesson", current_language(), slug, lesson_key), build)
+
+
 @bp.route("/courses/<slug>/lessons/<lesson_key>")
 def lesson(slug: str, lesson_key: str):
-    view = service.lesson_view(slug, lesson_key)
-    if view is None:
-        abort(404)
-    # A signed-in learner's visit is recorded (when enrolled) and done lessons are marked.
-    marks = (progress.record_visit(current_user.id, view.course.id, view.lesson.id)
-             if current_user.is_authenticated else None)
-    return render_template("catalog/lesson.html", view=view, marks=marks)
+    not_modified = http_cache.content_etag(version.current(), "lesson")
+    if not_modified is not None:
+        return not_modified
+
+    def render() -> str:
+        view = _lesson_view(slug, lesson_key)
+        if view is None:
+            abort(404)
+        # A signed-in learner's visit is recorded (when enrolled) and done lessons are marked.
+        marks = (progress.record_visit(current_user.id, view.course.id, view.lesson.id)
+                 if current_user.is_authenticated else None)
+        return render_template("catalog/lesson.html", view=view, marks=marks)
+
+    return http_cache.visitor_page("lesson", render)
 
 
 @bp.route("/my/courses")

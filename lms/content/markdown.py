@@ -1,7 +1,6 @@
 """The one path from Markdown (anyone's) to HTML that is safe to show."""
 from __future__ import annotations
 
-import markdown as md
 import nh3
 from markupsafe import Markup
 
@@ -32,6 +31,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 def render_markdown(text: str) -> Markup:
     """Markdown → HTML, then sanitised: no script, no event attributes, no
     `javascript:` links; raw HTML in the source is escaped or cleaned."""
+    import markdown as md  # here, not at start: servers render stored HTML, rarely Markdown
+
     html = md.markdown(text or "", extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
                        output_format="html")
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,

@@ -162,3 +162,20 @@ class LessonText(TranslationMixin, db.Model):
     body_html: Mapped[str] = mapped_column(Text)
 
     lesson: Mapped[Lesson] = relationship(back_populates="texts")
+
+
+class ContentVersion(db.Model):
+    """A stamp that changes whenever published content changes (lms.content.version).
+
+    One row per name ("content"); `stamp` is a new random value at every change
+    of courses, modules, lessons, their texts and tags, quizzes, glossary terms
+    or knowledge entries, written in the same transaction as the change. Caches
+    of rendered catalog cards and lesson pages, and visitors' ETags, are keyed
+    on it.
+    """
+
+    __tablename__ = "content_versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -16,10 +16,21 @@ language, a flashed message), with two adjustments:
 
 Responses get `Cache-Control: private, no-cache` (any cache must revalidate,
 and no shared cache may keep a page holding a session's token).
+
+Pages made only of published content (the catalog, course and lesson pages)
+can do better: `content_etag(...)` derives the tag, before anything is
+rendered, from the content version stamp (lms.content.version), the page's
+path and query, the language, the session's raw CSRF token and the code
+(templates and compiled catalogs); `not_modified()` then answers `304` at
+the cost of one small query. No stamp, a flashed message waiting, a
+signed-in person or debug mode: the body's hash as above.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
+from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
@@ -43,6 +54,101 @@ def body_etag(body: bytes) -> str:
     return digest.hexdigest()
 
 
+_code_version: str | None = None
+
+
+def code_version() -> str:
+    """A hash of the templates and compiled translations (names, sizes, times), once per process."""
+    global _code_version
+    if _code_version is None:
+        digest = hashlib.blake2b(digest_size=8)
+        app = current_app
+        folders = [os.path.join(app.root_path, app.template_folder or "templates"),
+                   os.path.join(app.root_path, "..", "translations")]
+        for folder in folders:
+            for base, dirs, files in os.walk(folder):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.endswith((".html", ".txt", ".mo")):
+                        stat = os.stat(os.path.join(base, name))
+                        digest.update(f"{base}/{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        _code_version = digest.hexdigest()
+    return _code_version
+
+
+def _stamped(*parts: object) -> str | None:
+    """The stamped ETag of this visitor's page, or None when it must come from the body."""
+    if current_app.debug or request.method not in ("GET", "HEAD") or request.endpoint not in PUBLIC_PAGES:
+        return None
+    if current_user and current_user.is_authenticated:
+        return None
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not raw:
+        return None
+    from lms.i18n import current_language
+
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (*parts, code_version(), current_language(), request.full_path, raw):
+        digest.update(str(part).encode() + b"\0")
+    return "s" + digest.hexdigest()
+
+
+def content_etag(stamp: str | None, *parts: object) -> Response | None:
+    """For a page made only of published content (stamp from lms.content.version):
+    remember how to tag the response, and return a `304` right away when the
+    visitor's copy is current. None: render the page."""
+    if stamp is None or session.get("_flashes"):
+        return None  # a page showing a flashed message is tagged by its body
+    g.content_etag_parts = (stamp, *parts)
+    tag = _stamped(*g.content_etag_parts)
+    if tag is None or not request.if_none_match.contains_weak(tag):
+        return None
+    response = Response(status=304)
+    response.set_etag(tag, weak=True)
+    _public_headers(response)
+    return response
+
+
+# Visitors' copies of content pages, per process (lms.content.version keys them).
+_visitor_pages = None
+_TOKEN_PLACEHOLDER = "csrf-token-" + secrets.token_hex(16)
+
+
+def visitor_page(name: str, render: Callable[[], str]) -> str:
+    """A content page as a visitor gets it: rendered once per content version,
+    language and URL (path and query) in each process, with this visitor's
+    CSRF token put in. Signed-in people, pages with a flashed message and debug
+    mode get `render()` itself. Call only where `content_etag` was called."""
+    global _visitor_pages
+    if g.get("content_etag_parts") is None or current_app.debug or (
+            current_user and current_user.is_authenticated):
+        return render()
+    from flask_wtf.csrf import generate_csrf
+
+    from lms.content import version
+    from lms.i18n import current_language
+
+    if _visitor_pages is None:
+        _visitor_pages = version.StampCache(size=64)
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = generate_csrf()  # this visitor's, signed; the session keeps the raw one
+
+    def build() -> str:
+        setattr(g, field, _TOKEN_PLACEHOLDER)  # what csrf_token() gives the template
+        try:
+            return render()
+        finally:
+            setattr(g, field, token)
+
+    html = _visitor_pages.get((name, code_version(), current_language(), request.full_path), build)
+    return html.replace(_TOKEN_PLACEHOLDER, token)
+
+
+def _public_headers(response: Response) -> None:
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.update(("Cookie", "Accept-Language"))
+
+
 def conditional_public_page(response: Response) -> Response:
     if (request.method not in ("GET", "HEAD") or response.status_code != 200
             or request.endpoint not in PUBLIC_PAGES or response.direct_passthrough
@@ -50,9 +156,10 @@ def conditional_public_page(response: Response) -> Response:
         return response
     if current_user and current_user.is_authenticated:
         return response
-    response.set_etag(body_etag(response.get_data()), weak=True)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    response.vary.update(("Cookie", "Accept-Language"))
+    parts = g.get("content_etag_parts")
+    tag = _stamped(*parts) if parts else None  # the page set the CSRF token while rendering
+    response.set_etag(tag or body_etag(response.get_data()), weak=True)
+    _public_headers(response)
     return response.make_conditional(request)
 
 

@@ -32,6 +32,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from lms.catalog.models import Enrolment
+from lms.content import version
 from lms.content.models import Lesson, Module
 from lms.extensions import db
 from lms.progress import quizlink
@@ -100,11 +101,22 @@ def build_rule(
     return CourseRule(course_id, tuple(rules))
 
 
+# Rules per course, per process, while the content version stays (they are built
+# only from modules, lessons and quizzes).
+_rules_cache = version.StampCache(size=512)
+
+
 def load_rules(course_ids: Iterable[int]) -> dict[int, CourseRule]:
-    """The rules of several courses in three queries (modules, lessons, quizzes)."""
+    """The rules of several courses: kept per content version, else three
+    queries (modules, lessons, quizzes) for those not kept."""
     course_ids = sorted(set(course_ids))
     if not course_ids:
         return {}
+    found = _rules_cache.get_many(course_ids, _load_rules)
+    return {course_id: found[course_id] for course_id in course_ids}
+
+
+def _load_rules(course_ids: list[int]) -> dict[int, CourseRule]:
     modules = [
         ModuleRow(*row)
         for row in db.session.execute(

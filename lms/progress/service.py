@@ -10,19 +10,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, literal_column, null, select, union_all, update
+from sqlalchemy import and_, bindparam, func, inspect, literal_column, null, select, union_all, update
+from sqlalchemy.orm.base import NO_VALUE
 
 from lms.catalog.models import Enrolment
 from lms.content.models import Course, Lesson
+from lms.database import commit_keeping_loaded
 from lms.extensions import db
 from lms.progress import completion, quizlink
 from lms.progress.models import Certificate, LessonProgress
 from lms.progress.sql import upsert
 from lms.timeutil import utcnow
 
-# Enrolment.last_activity_at is written at most this often by page visits:
-# reports count activity in days, and a reading session should not write the
-# enrolment on every page.
+# Enrolment.last_activity_at, and a lesson's last visit, are written at most
+# this often by page visits: reports count activity in days, and a reading
+# session should not write on every page (on SQLite every write takes the
+# database's single write lock).
 ACTIVITY_RESOLUTION = timedelta(minutes=10)
 
 
@@ -48,9 +51,22 @@ class CourseMarks:
         return lesson_id in self.done_lessons
 
 
+_MARKS_STATEMENTS: dict[bool, object] = {}
+
+
 def _marks_rows(user_id: int, course_id: int, with_quizzes: bool):
     """One query: the enrolment with every progress row of this learner in this
     course and, when asked, their closed quiz attempts (UNION ALL, padded)."""
+    with_quizzes = bool(with_quizzes and quizlink.available())
+    statement = _MARKS_STATEMENTS.get(with_quizzes)
+    if statement is None:
+        # Built once per process: it runs on every lesson page.
+        statement = _MARKS_STATEMENTS[with_quizzes] = _marks_statement(with_quizzes)
+    return db.session.execute(statement, {"user_id": user_id, "course_id": course_id}).all()
+
+
+def _marks_statement(with_quizzes: bool):
+    user_id, course_id = bindparam("user_id"), bindparam("course_id")
     progress = (
         select(
             literal_column("0").label("kind"),
@@ -63,6 +79,7 @@ def _marks_rows(user_id: int, course_id: int, with_quizzes: bool):
             null().label("pass_mark"),
             null().label("number"),
             null().label("score"),
+            LessonProgress.last_visit_at.label("visited"),
         )
         .outerjoin(
             LessonProgress,
@@ -72,8 +89,8 @@ def _marks_rows(user_id: int, course_id: int, with_quizzes: bool):
         )
         .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
     )
-    if not (with_quizzes and quizlink.available()):
-        return db.session.execute(progress).all()
+    if not with_quizzes:
+        return progress
     from lms.quizzes.models import CLOSED_STATES, Attempt, Quiz
 
     attempts = (
@@ -88,6 +105,7 @@ def _marks_rows(user_id: int, course_id: int, with_quizzes: bool):
             Quiz.pass_mark,
             Attempt.number,
             Attempt.score,
+            null(),
         )
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .where(
@@ -97,14 +115,16 @@ def _marks_rows(user_id: int, course_id: int, with_quizzes: bool):
             Attempt.state.in_(CLOSED_STATES),
         )
     )
-    return db.session.execute(union_all(progress, attempts)).all()
+    return union_all(progress, attempts)
 
 
-def _marks_from_rows(rows) -> tuple[CourseMarks, datetime | None]:
+def _marks_from_rows(rows) -> tuple[CourseMarks, datetime | None, dict[int, datetime | None]]:
+    """The marks, the enrolment's last activity and each visited lesson's last visit."""
     marks = CourseMarks()
     last_activity = None
+    last_visits: dict[int, datetime | None] = {}
     attempts: dict[tuple[int, int], list] = {}
-    for kind, at, activity, item, done_at, module_id, grading, pass_mark, number, score in rows:
+    for kind, at, activity, item, done_at, module_id, grading, pass_mark, number, score, visited in rows:
         if int(kind) == 1:
             attempts.setdefault((item, module_id), []).append((grading, pass_mark, (at, number, score)))
             continue
@@ -113,18 +133,19 @@ def _marks_from_rows(rows) -> tuple[CourseMarks, datetime | None]:
         last_activity = activity
         if item is not None:
             marks.visited_lessons.add(item)
+            last_visits[item] = visited
             if done_at is not None:
                 marks.done_lessons.add(item)
     for (quiz_id, module_id), items in attempts.items():
         if quizlink.quiz_passed(items[0][0], items[0][1], [entry[2] for entry in items]):
             marks.passed_quizzes.add(quiz_id)
             marks.passed_modules.add(module_id)
-    return marks, last_activity
+    return marks, last_activity, last_visits
 
 
 def course_marks(user_id: int, course_id: int) -> CourseMarks:
     """Done lessons and passed quizzes of one learner in one course (one query)."""
-    marks, _ = _marks_from_rows(_marks_rows(user_id, course_id, with_quizzes=True))
+    marks, _activity, _visits = _marks_from_rows(_marks_rows(user_id, course_id, with_quizzes=True))
     return marks
 
 
@@ -133,10 +154,17 @@ def record_visit(user_id: int, course_id: int, lesson_id: int, *, now: datetime 
 
     One read; then, for an enrolled learner, one upsert of the visit and (at
     most every ACTIVITY_RESOLUTION) one update of the enrolment's last activity.
+    A lesson visited again within ACTIVITY_RESOLUTION writes nothing.
     """
     now = now or utcnow()
-    marks, last_activity = _marks_from_rows(_marks_rows(user_id, course_id, with_quizzes=True))
+    marks, last_activity, last_visits = _marks_from_rows(_marks_rows(user_id, course_id, with_quizzes=True))
     if not marks.enrolled:
+        return marks
+    last_visit = last_visits.get(lesson_id)
+    if (last_visit is not None and now - last_visit < ACTIVITY_RESOLUTION
+            and last_activity is not None and now - last_activity < ACTIVITY_RESOLUTION):
+        # Read again within minutes (a reload, back and forth): nothing to write, no
+        # write lock taken. Visits, like the enrolment's activity, are kept to that resolution.
         return marks
     statement = upsert(LessonProgress).values(
         user_id=user_id, course_id=course_id, lesson_id=lesson_id, first_visit_at=now, last_visit_at=now
@@ -154,7 +182,10 @@ def record_visit(user_id: int, course_id: int, lesson_id: int, *, now: datetime 
             .values(last_activity_at=now)
             .execution_options(synchronize_session=False)
         )
-    db.session.commit()
+    # The page is rendered after this commit: keep the person, course and lesson
+    # loaded (a plain commit would expire them and the template reload each one).
+    # The two statements above change no loaded object.
+    commit_keeping_loaded()
     marks.visited_lessons.add(lesson_id)
     return marks
 
@@ -238,23 +269,32 @@ def mark_done(
 def on_attempt_graded(attempt) -> None:
     """Hook for the quiz engine (lms.quizzes.results.ON_ATTEMPT_GRADED), called
     after the grade is committed: a passed quiz may complete a module, the
-    course, and issue the certificate. Owns its own transaction.
+    course, and issue the certificate (a failed attempt only counts as
+    activity). Owns its own transaction.
     """
     from lms.quizzes.models import Quiz
 
     try:
-        course_id = db.session.scalar(select(Quiz.course_id).where(Quiz.id == attempt.quiz_id))
+        quiz = inspect(attempt).attrs.quiz.loaded_value  # loaded with the attempt by the quiz engine
+        if quiz is not NO_VALUE and quiz is not None and quiz.id == attempt.quiz_id:
+            course_id = quiz.course_id
+        else:
+            course_id = db.session.scalar(select(Quiz.course_id).where(Quiz.id == attempt.quiz_id))
         if course_id is None:
             return
         now = utcnow()
-        completion.recompute(course_id, [attempt.user_id], now=now)
+        if attempt.passed:
+            # Below the pass mark nothing can complete: under every grading policy (best,
+            # last, average) a failed attempt never makes the kept grade newly pass.
+            completion.recompute(course_id, [attempt.user_id], now=now)
         db.session.execute(
             update(Enrolment)
             .where(Enrolment.user_id == attempt.user_id, Enrolment.course_id == course_id)
             .values(last_activity_at=now)
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
+        # The quiz engine's objects (the attempt, the person) stay loaded for the result.
+        commit_keeping_loaded()
     except Exception:
         db.session.rollback()
         raise

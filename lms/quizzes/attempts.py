@@ -20,8 +20,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.catalog.models import Enrolment
+from lms.content import version
+from lms.database import commit_keeping_loaded
 from lms.extensions import db
 from lms.quizzes.convert import question_spec
 from lms.quizzes.grading import Grade, grade_question, manual_grade, passed, quiz_score
@@ -256,6 +259,29 @@ def attempt_questions(attempt: Attempt) -> list[Question]:
     return [found[qid] for qid in ids if qid in found]
 
 
+# Questions with their texts, as grading reads them, per process while the content
+# version stays (lms.content.version; questions and their texts count as content).
+_grading_questions = version.StampCache(size=256)
+
+
+def grading_questions(attempt: Attempt) -> list[Question]:
+    """attempt_questions() for grading an answer: kept per content version,
+    detached from the session (read only: nothing may be loaded from them)."""
+    ids = tuple(attempt.question_ids or ())
+    if not ids:
+        return []
+
+    def build() -> dict[int, Question]:
+        questions = attempt_questions(attempt)
+        for question in questions:
+            db.session.expunge(question)  # its texts go with it (cascade)
+        return {question.id: question for question in questions}
+
+    # Keyed on the set of questions: every attempt shows them in its own order.
+    found = _grading_questions.get(("questions", tuple(sorted(set(ids)))), build)
+    return [found[qid] for qid in ids if qid in found]
+
+
 def save_answers(attempt: Attempt, form, submit: bool = False) -> SaveOutcome:
     """Save the posted answers of an attempt in progress (and submit it).
 
@@ -264,7 +290,7 @@ def save_answers(attempt: Attempt, form, submit: bool = False) -> SaveOutcome:
     """
     if attempt.state != IN_PROGRESS:
         return SaveOutcome(attempt, already_closed=True)
-    questions = attempt_questions(attempt)
+    questions = grading_questions(attempt)
     now = utcnow()
     if attempt.deadline is not None and now > attempt.deadline + GRACE:
         closed = _close(attempt, questions, attempt.deadline, timed_out=True)
@@ -287,14 +313,13 @@ def save_answers(attempt: Attempt, form, submit: bool = False) -> SaveOutcome:
 
 
 def _close(attempt: Attempt, questions: list[Question], when: datetime, timed_out: bool) -> bool:
-    """Submit and grade, once. False (and nothing written) if it was already closed."""
-    changed = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.state == IN_PROGRESS)
-        .values(state=SUBMITTED, submitted_at=when, timed_out=timed_out)
-        .execution_options(synchronize_session=False)).rowcount
-    if changed != 1:
-        db.session.rollback()
-        return False
+    """Submit and grade, once. False (and nothing written) if it was already closed.
+
+    Graded in memory first; the answers and their grades are flushed in one
+    statement, then one conditional UPDATE closes the attempt with its score
+    (the guard against a second submit), and the commit keeps the loaded
+    objects: the hooks and the result are read from them, not reloaded.
+    """
     by_id = {q.id: q for q in questions}
     specs = {q.id: question_spec(q) for q in questions}
     pending = False
@@ -308,16 +333,23 @@ def _close(attempt: Attempt, questions: list[Question], when: datetime, timed_ou
             pending = True
         else:
             response.fraction, response.score = grade.fraction, grade.score
-    attempt.state = NEEDS_GRADING if pending else SUBMITTED
-    attempt.submitted_at = when
-    attempt.timed_out = timed_out
-    _rescore(attempt, questions, specs)
-    db.session.commit()
+    closed = {"state": NEEDS_GRADING if pending else SUBMITTED, "submitted_at": when, "timed_out": timed_out}
+    closed["score"], closed["passed"] = _score(attempt, questions, specs)
+    changed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.state == IN_PROGRESS)
+        .values(**closed).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        db.session.rollback()
+        return False
+    for name, value in closed.items():
+        set_committed_value(attempt, name, value)  # what the UPDATE wrote; nothing left to flush
+    commit_keeping_loaded()
     attempt_graded(attempt)
     return True
 
 
-def _rescore(attempt: Attempt, questions: list[Question], specs: dict | None = None) -> None:
+def _score(attempt: Attempt, questions: list[Question], specs: dict | None = None) -> tuple[float, bool]:
+    """The attempt's score (percent) and whether it passes, from its graded responses."""
     specs = specs or {q.id: question_spec(q) for q in questions}
     responses = {r.question_id: r for r in attempt.responses}
     grades = {}
@@ -326,8 +358,12 @@ def _rescore(attempt: Attempt, questions: list[Question], specs: dict | None = N
         if response is not None and response.score is not None:
             grades[specs[q.id].id] = Grade(fraction=response.fraction, score=response.score,
                                            correct=(response.fraction or 0) >= 1.0)
-    attempt.score = quiz_score(grades, [specs[q.id] for q in questions])
-    attempt.passed = passed(attempt.score, attempt.quiz.pass_mark)
+    score = quiz_score(grades, [specs[q.id] for q in questions])
+    return score, passed(score, attempt.quiz.pass_mark)
+
+
+def _rescore(attempt: Attempt, questions: list[Question], specs: dict | None = None) -> None:
+    attempt.score, attempt.passed = _score(attempt, questions, specs)
 
 
 def close_expired(user_id: int | None = None, quiz_id: int | None = None,
