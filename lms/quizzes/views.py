@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms.auth.access import role_required
@@ -159,8 +160,8 @@ def upload_gift(slug: str, module_key: str):
         except ContentError as error:
             problems = error.problems
         else:
-            flash(_("Imported %(num)d questions: %(summary)s.", num=done.questions,
-                    summary=done.report.summary()), "success")
+            flash(ngettext("Imported %(num)d question: %(summary)s.", "Imported %(num)d questions: %(summary)s.",
+                           done.questions, summary=done.report.summary()), "success")
             return redirect(url_for("quizzes.manage", slug=slug, module_key=module_key))
     return render_template("quizzes/gift_upload.html", ctx=ctx, form=form, problems=problems)
 
