@@ -26,7 +26,7 @@ def notes_for(user, kind=None) -> list[Notification]:
     statement = select(Notification).where(Notification.user_id == user.id)
     if kind:
         statement = statement.where(Notification.kind == kind)
-    return list(db.session.scalars(statement))
+    return list(db.session.scalars(statement.order_by(Notification.id)))
 
 
 def test_every_public_reply_reaches_the_learner_and_notes_do_not(app):
