@@ -42,6 +42,8 @@ def queries_for(app, count_queries, user, path: str) -> int:
 @pytest.mark.parametrize("path, who", [
     ("/advice/inbox", "expert"),
     ("/advice/inbox?page=2", "expert"),
+    ("/advice/inbox?page=99999", "expert"),
+    ("/advice/inbox?page=abc", "expert"),
     ("/advice/dashboard", "coordinator"),
     ("/advice/dashboard.csv?table=experts", "coordinator"),
     ("/advice/", "learner"),
@@ -55,6 +57,20 @@ def test_page_queries_do_not_grow_with_the_data(app, count_queries, cast, path, 
     large = queries_for(app, count_queries, user, path)
     assert small == large, (path, small, large)
     assert large <= 12
+
+
+def test_the_inbox_fetches_one_page_in_the_same_queries_at_any_size(app, count_queries, cast):
+    coordinator, expert, learner, queues = cast
+    path = f"/advice/inbox?queue={queues[1].id}&page=2"
+    grow(cast, 3)
+    small = queries_for(app, count_queries, expert, path)
+    grow(cast, 60)
+    large = queries_for(app, count_queries, expert, path)
+    assert small == large <= 12
+    html = client_for(app, expert).get(path).get_data(as_text=True)
+    assert "63 requests waiting · Page 2 of 3." in html
+    assert html.split("Waiting for an expert", 1)[1].count(">Claim</button>") == 25
+    assert f"/advice/inbox?page=3&amp;queue={queues[1].id}" in html
 
 
 def test_the_request_page_queries_do_not_grow_with_the_conversation(app, count_queries, cast):

@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from sqlalchemy import select, update
 
 from lms.advice.models import Notification
@@ -167,3 +169,9 @@ def test_a_server_process_does_not_import_command_only_libraries():
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"imported at start: {done.stdout.strip()}"
+
+
+@pytest.mark.parametrize("value", ["²", "١", "1.5", "abc", "-3", "0", "99999999999999999999999"])
+def test_a_page_number_that_is_no_page_answers_a_page_of_the_catalog(client, value):
+    response = client.get("/courses", query_string={"page": value})
+    assert response.status_code == 200

@@ -23,7 +23,7 @@ from lms.advice.transitions import (ACTIVE_STATES, AWAITING_LEARNER, CLAIMED, OP
 from lms.auth.models import User
 from lms.extensions import db
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # requests waiting, a page of the inbox
 
 
 def lease_length() -> timedelta:
@@ -128,6 +128,10 @@ class Inbox:
     def queue(self, queue_id: int) -> AdviceQueue | None:
         return next((item for item in self.queues if item.id == queue_id), None)
 
+    def args(self) -> dict[str, int]:
+        """The filters in use, as query arguments (kept in the links to other pages)."""
+        return {"queue": self.queue_filter} if self.queue_filter is not None else {}
+
 
 def expertise_of(user_id: int) -> dict[str, set[str]]:
     result: dict[str, set[str]] = {kind: set() for kind in ("region", "value_chain", "language")}
@@ -149,8 +153,10 @@ def _score(expertise: dict[str, set[str]]):
 
 
 def inbox(user, member: Membership, now: datetime, page: int = 1, queue_id: int | None = None) -> Inbox:
-    """The requests this expert can take, best matches first, then oldest;
-    and those they hold. A fixed number of queries whatever the data size."""
+    """The requests this expert can take, best matches first, then oldest, PAGE_SIZE
+    a page (one COUNT, then LIMIT/OFFSET; a page past the end gives the last one,
+    below 1 the first); and those they hold, on every page. A fixed number of
+    queries whatever the data size."""
     queue_ids = set(member.queue_ids) if not member.is_admin else None
     queues_statement = select(AdviceQueue).order_by(AdviceQueue.position, AdviceQueue.id)
     if queue_ids is not None:

@@ -18,6 +18,7 @@ from lms.advice.transitions import ACTION_LABELS, STATE_LABELS, TransitionError
 from lms.auth.access import role_required
 from lms.i18n import current_language
 from lms.timeutil import utcnow
+from lms.urls import page_number
 
 
 # Set on the signed-in User by its loader (lms.auth.service.SESSION_USER_EXTRAS).
@@ -326,7 +327,7 @@ def attachment(attachment_id: int):
 @role_required("expert")
 def inbox():
     member = queue.membership(current_user)
-    box = queue.inbox(current_user, member, utcnow(), page=request.args.get("page", 1, type=int),
+    box = queue.inbox(current_user, member, utcnow(), page=page_number(request.args.get("page")),
                       queue_id=request.args.get("queue", type=int))
     return render_template("advice/inbox.html", box=box, member=member, state_labels=STATE_LABELS,
                            phase_labels=service.PHASE_LABELS, action_form=ActionForm(formdata=None))

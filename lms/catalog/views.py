@@ -11,6 +11,7 @@ from lms.catalog import bp, service
 from lms.content import version
 from lms.i18n import current_language, pick
 from lms.ops import http_cache
+from lms.urls import page_number
 from lms.progress import service as progress
 
 # Rendered catalog cards (per language, filters and page) and the filter lists,
@@ -28,10 +29,6 @@ class CatalogListing:
     cards_html: Markup
 
 
-def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and 0 < len(value) < 6 else 1
-
-
 def _listing(filters: service.CatalogFilters, page: int) -> CatalogListing:
     found = service.catalog_page(filters, page)
     html = Markup(render_template("catalog/_cards.html", cards=found.cards))
@@ -41,7 +38,7 @@ def _listing(filters: service.CatalogFilters, page: int) -> CatalogListing:
 @bp.route("/courses")
 def index():
     filters = service.CatalogFilters.from_args(request.args)
-    page = _page_number(request.args.get("page"))
+    page = page_number(request.args.get("page"))
     not_modified = http_cache.content_etag(version.current(), "catalog")
     if not_modified is not None:
         return not_modified
