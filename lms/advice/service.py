@@ -340,21 +340,20 @@ def _close(request: AdviceRequest, roles: set[str], action: str, now: datetime, 
 
 
 def accept(request_id: int, user, now: datetime | None = None) -> AdviceRequest:
-    now = _now(now)
-    request, _member, roles = _acting(request_id, user, now)
-    old = _close(request, roles, "accept", now)
-    _event(request, "accept", user.id, now, old, request.state)
-    notifications.notify("closed", [request.claimed_by], request, now, actor_id=user.id, reason="accepted")
-    db.session.commit()
-    return request
+    return _closed_by_learner(request_id, user, "accept", "accepted", now)
 
 
 def withdraw(request_id: int, user, now: datetime | None = None) -> AdviceRequest:
+    return _closed_by_learner(request_id, user, "withdraw", "withdrawn", now)
+
+
+def _closed_by_learner(request_id: int, user, action: str, reason: str, now: datetime | None) -> AdviceRequest:
+    """The learner ends the request (accepting the answer or withdrawing it); the expert is told why."""
     now = _now(now)
     request, _member, roles = _acting(request_id, user, now)
-    old = _close(request, roles, "withdraw", now)
-    _event(request, "withdraw", user.id, now, old, request.state)
-    notifications.notify("closed", [request.claimed_by], request, now, actor_id=user.id, reason="withdrawn")
+    old = _close(request, roles, action, now)
+    _event(request, action, user.id, now, old, request.state)
+    notifications.notify("closed", [request.claimed_by], request, now, actor_id=user.id, reason=reason)
     db.session.commit()
     return request
 

@@ -170,11 +170,6 @@ def catalog_page(filters: CatalogFilters, page: int = 1, size: int = PAGE_SIZE) 
     return CatalogPage(cards, len(courses), page, pages, size)
 
 
-def list_courses(filters: CatalogFilters) -> list[CourseCard]:
-    """Every matching course (no pages)."""
-    return catalog_page(filters, 1, size=1_000_000).cards
-
-
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

@@ -36,10 +36,10 @@ import csv
 import io
 import json
 import threading
-from time import monotonic
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from flask import current_app
@@ -51,6 +51,7 @@ from sqlalchemy.orm import selectinload
 from lms.auth.models import User
 from lms.catalog.models import Enrolment
 from lms.content.models import Course, CourseTag, CourseText, Lesson, Module, ModuleText
+from lms.content.trainers import taught_courses, teaches
 from lms.content.vocab import REGION_NAMES, tag_label
 from lms.extensions import db
 from lms.i18n import current_language, pick
@@ -166,23 +167,10 @@ class Cohort:
 # Who may see a course's report -------------------------------------------------------
 
 
-def _course_authors_table():
-    # The authoring capability's CourseAuthor table, when it is part of the app.
-    return db.metadata.tables.get("course_authors")
-
-
 def may_report(user, course_id: int) -> bool:
-    """Admins see every course; a trainer sees the courses they author, and
-    courses that have no authors yet (imported from files, not yet assigned)."""
-    if user.has_role("admin"):
-        return True
-    if not user.has_role("trainer"):
-        return False
-    authors = _course_authors_table()
-    if authors is None:
-        return True
-    rows = db.session.execute(select(authors.c.user_id).where(authors.c.course_id == course_id)).all()
-    return not rows or any(row[0] == user.id for row in rows)
+    """Whether this person may see the course's reports: the people who teach it
+    (lms.content.trainers: admins, its authors, any trainer while it has none)."""
+    return teaches(user, course_id)
 
 
 def reportable_courses(user) -> list[tuple[Course, CourseText | None]]:
@@ -194,12 +182,8 @@ def reportable_courses(user) -> list[tuple[Course, CourseText | None]]:
         .order_by(Course.slug)
     )
     courses = list(db.session.scalars(statement).all())
-    authors = _course_authors_table()
-    if not user.has_role("admin") and authors is not None:
-        authored: dict[int, set[int]] = defaultdict(set)
-        for course_id, user_id in db.session.execute(select(authors.c.course_id, authors.c.user_id)):
-            authored[course_id].add(user_id)
-        courses = [c for c in courses if not authored.get(c.id) or user.id in authored[c.id]]
+    taught = taught_courses(user, {course.id for course in courses})
+    courses = [course for course in courses if course.id in taught]
     return [(course, pick(course.text_by_language())[0]) for course in courses]
 
 

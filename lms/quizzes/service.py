@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from lms.auth.models import User
 from lms.content.errors import ContentError, ContentProblem
 from lms.content.models import Course, CourseText, Module
+from lms.content.trainers import taught_courses, teaches
 from lms.extensions import db
 from lms.i18n import current_language, pick
 from lms.quizzes import attempts as attempt_rules
@@ -30,36 +31,9 @@ from lms.quizzes.results import QuizResult, _result
 GIFT_MAX_BYTES = 2 * 1024 * 1024
 
 
-def can_teach(user: Any, course_id: int) -> bool:
-    """Whether `user` is among the trainers of the course (see taught_courses)."""
-    return course_id in taught_courses(user, {course_id})
-
-
-def taught_courses(user: Any, course_ids) -> set[int]:
-    """The courses among `course_ids` that `user` teaches, in at most one query.
-
-    Admins teach every course. A trainer teaches the courses they author
-    (authoring's course_authors table) and the courses that have no authors
-    yet (imported from files, not yet assigned), as for progress reports
-    (lms.progress.reports.may_report): a trainer of another course may not
-    read or grade this course's attempts.
-    """
-    course_ids = set(course_ids)
-    if not course_ids or user is None or not getattr(user, "is_authenticated", False):
-        return set()
-    if user.has_role("admin"):
-        return course_ids
-    if not user.has_role("trainer"):
-        return set()
-    authors = db.metadata.tables.get("course_authors")
-    if authors is None:
-        return course_ids
-    authored: dict[int, set[int]] = {}
-    for course_id, author_id in db.session.execute(
-            select(authors.c.course_id, authors.c.user_id).where(authors.c.course_id.in_(course_ids))):
-        authored.setdefault(course_id, set()).add(author_id)
-    return {course_id for course_id in course_ids
-            if course_id not in authored or user.id in authored[course_id]}
+# Who may manage a quiz and grade its attempts: lms.content.trainers (the rule
+# progress reports follow too); a trainer of another course may not.
+can_teach = teaches
 
 
 # Where a quiz sits --------------------------------------------------------------------
