@@ -24,8 +24,8 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     from lms import database, i18n, security, errors, cli, templating
     from lms.content import version  # noqa: F401 - session events keep the content stamp
 
-    db.init_app(app)
     database.init_app(app)
+    db.init_app(app)
     if _wants_migrations(app):
         migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)

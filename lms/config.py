@@ -24,7 +24,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'frontera.sqlite'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # off for SQLite (lms.database)
     COURSES_PATH = os.environ.get("COURSES_PATH", str(ROOT / "courses"))
     UPLOADS_PATH = os.environ.get("UPLOADS_PATH", str(ROOT / "instance" / "uploads"))
 

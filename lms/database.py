@@ -9,8 +9,14 @@ from sqlalchemy.engine import Engine
 
 
 def init_app(app: Flask) -> None:
+    """Before Flask-SQLAlchemy makes the engine."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _ensure_instance_folder(app)
+        # A server can drop idle connections (restart, failover), so each is tested
+        # as it leaves the pool; a SQLite file cannot, and the test costs every request.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["pool_pre_ping"] = False
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _ensure_instance_folder(app: Flask) -> None:

@@ -49,6 +49,15 @@ csrf = CSRFProtect()
 # several app processes must share the counts.
 limiter = Limiter(key_func=get_remote_address)
 
+
+@limiter.request_filter
+def _reads_are_not_limited() -> bool:
+    # Every limit guards a form post (sign-in, password reset); reading a page
+    # skips the limiter's per-request work. A limit on a GET would need this removed.
+    from flask import request
+
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.login_message_category = "info"

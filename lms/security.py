@@ -10,6 +10,15 @@ CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+# Sent with every response that does not set its own.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
 
 
 def _without_nul(values):
@@ -39,16 +48,12 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        present = {key.lower() for key in headers.keys()}  # one pass, not one per header
+        headers.extend([(key, value) for key, value in SECURITY_HEADERS if key.lower() not in present])
+        if request.is_secure and "strict-transport-security" not in present:
+            headers["Strict-Transport-Security"] = "max-age=31536000"
         # A shared computer or proxy must never replay someone's private page.
-        if current_user and current_user.is_authenticated and "Cache-Control" not in headers:
+        if "cache-control" not in present and current_user and current_user.is_authenticated:
             headers["Cache-Control"] = "no-store"
             headers["Vary"] = "Cookie"
         return response

@@ -62,7 +62,9 @@ def _marks_rows(user_id: int, course_id: int, with_quizzes: bool):
     if statement is None:
         # Built once per process: it runs on every lesson page.
         statement = _MARKS_STATEMENTS[with_quizzes] = _marks_statement(with_quizzes)
-    return db.session.execute(statement, {"user_id": user_id, "course_id": course_id}).all()
+    # A plain Core statement: run on the session's connection (same transaction),
+    # without the ORM's per-statement work.
+    return db.session.connection().execute(statement, {"user_id": user_id, "course_id": course_id}).all()
 
 
 def _marks_statement(with_quizzes: bool):
