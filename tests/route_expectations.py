@@ -189,6 +189,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "core.home": Expect(PUBLIC),
     "core.healthz": Expect(PUBLIC, why="load balancers ask without signing in"),
     "core.set_language": Expect(every(REDIRECT), why="post only: back to the page, for anyone"),
+    "core.choose_language": Expect(every(REDIRECT), params=lambda world, role: {"language": "en"},
+                                   why="visitors' link: sets the language cookie, back to the page"),
     # auth
     "auth.register": Expect(VISITORS_ONLY),
     "auth.login": Expect(VISITORS_ONLY),
@@ -488,6 +490,7 @@ EXPECTATIONS.update({
     "advice.edit_message": Expect(every(404, visitor=LOGIN, admin=403), params=_advice("message_id"),
                                   why="admins see the message but only its author edits it"),
     "advice.inbox": Expect(roles("expert")),
+    "advice.held": Expect(roles("expert"), why="the requests the expert holds"),
     "advice.expertise": Expect(roles("expert")),
     "advice.coordinator_dashboard": Expect(COORDINATORS, why="experts who coordinate a queue, and admins"),
     "advice.dashboard_csv": Expect(COORDINATORS, why="experts who coordinate a queue, and admins"),

@@ -99,23 +99,44 @@ def _switch(response):
 
 def test_visitor_switches_language_and_returns_to_the_same_page(client):
     path = "/courses?topic=innovation&q=border"
-    fields, buttons, shown = _switch(client.get(path))
+    shown = page(client.get(path))
     assert shown.lang == "es"
-    assert fields["next"] == path
-    assert set(buttons) == {"en"}                   # the other language is offered...
-    english = buttons["en"]
-    assert english.get("lang") == "en" and english.text.strip() == "English"  # ...in its own name
+    switch = shown.find("p", class_="language-switch")
+    assert switch is not None, "a visitor's page has the language links"
+    links = {e.get("lang"): e for e in shown.elements if e.tag == "a" and e.within("p") is switch}
+    assert set(links) == {"en"}                     # the other language is offered...
+    english = links["en"]
+    assert english.text.strip() == "English" and english.get("hreflang") == "en"  # ...in its own name
     current = shown.find("span", class_="current-language")
     assert current.get("lang") == "es" and current.get("aria-current") == "true"
+    assert shown.find("form", action="/language") is None  # no form, so no token and no session
 
-    response = client.post("/language", data={**fields, "language": "en"})
+    response = client.get(english.get("href"))
 
     assert response.status_code == 302
     assert response.headers["Location"] == path
+    assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     cookie = client.get_cookie("lang")
     assert cookie is not None and cookie.value == "en"
     assert lang_of(client, path) == "en"
     assert lang_of(client, "/account/login") == "en"  # and it stays
+
+
+def test_the_visitors_link_ignores_unknown_languages_and_other_sites(client):
+    response = client.get("/language/fr", query_string={"next": "/courses"})
+    assert response.headers["Location"] == "/courses"
+    assert client.get_cookie("lang") is None
+    response = client.get("/language/en", query_string={"next": "//evil.org/phish"})
+    assert response.headers["Location"] == "/"
+    assert client.get_cookie("lang").value == "en"
+
+
+def test_signed_in_people_get_the_form_that_keeps_the_choice(client):
+    make_user(email="eva@example.org", locale="es")
+    sign_in(client, "eva@example.org")
+    fields, buttons, _shown = _switch(client.get("/courses"))
+    assert fields["next"] == "/courses" and fields["csrf_token"]
+    assert set(buttons) == {"en"}
 
 
 def test_signed_in_switch_is_kept_in_the_profile(app, client):

@@ -195,11 +195,31 @@ def test_the_etag_changes_when_the_page_does(client, course):
     assert english.status_code == 200, "another language is another page"
 
 
-def test_a_page_is_only_unchanged_for_the_session_whose_token_it_carries(app, course):
+def test_visitors_pages_hold_no_token_and_set_no_session(app, course):
+    """The language switch is a link for visitors: their pages have no form with a
+    token, so they need no session cookie and one copy serves every visitor."""
     one, other = app.test_client(), app.test_client()
+    for path in public_pages():
+        response = one.get(path)
+        assert response.status_code == 200, path
+        assert "csrf_token" not in response.get_data(as_text=True), path
+        assert not response.headers.getlist("Set-Cookie"), path
     etag = one.get("/courses").headers["ETag"]
     assert one.get("/courses", headers={"If-None-Match": etag}).status_code == 304
-    # Another browser (another session, another CSRF token) never gets this page's copy.
+    # Another browser reading the same language gets the same copy...
+    assert other.get("/courses", headers={"If-None-Match": etag}).status_code == 304
+    # ...but not a reader of the other language.
+    english = other.get("/courses", headers={"If-None-Match": etag, "Accept-Language": "en"})
+    assert english.status_code == 200 and english.headers["ETag"] != etag
+
+
+def test_a_page_with_a_token_is_only_unchanged_for_the_session_whose_token_it_carries(app, course):
+    """A public page that does hold a form (here: once the session has a token,
+    its tag includes it) is never "not modified" for another session."""
+    one, other = app.test_client(), app.test_client()
+    one.get("/account/login")  # the sign-in form gives this browser a session token
+    etag = one.get("/courses").headers["ETag"]
+    assert one.get("/courses", headers={"If-None-Match": etag}).status_code == 304
     assert other.get("/courses", headers={"If-None-Match": etag}).status_code == 200
 
 

@@ -30,6 +30,19 @@ def set_language():
     return response
 
 
+@bp.route("/language/<language>")
+def choose_language(language: str):
+    """The visitors' switch: a link that keeps the choice in a cookie. It changes
+    nothing but how the site speaks to this browser, so it needs no form and no
+    CSRF token, and visitors' pages need no session. A signed-in person's
+    choice is kept in their profile, by the form (POST) above."""
+    target = safe_next(request.args.get("next"), url_for("core.home"))
+    response = make_response(redirect(target))
+    if language in current_app.config["LANGUAGES"]:
+        remember_language(response, language)
+    return response
+
+
 @bp.route("/healthz")
 @csrf.exempt
 @limiter.exempt

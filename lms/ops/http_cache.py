@@ -6,11 +6,12 @@ border region that saves the whole page. The ETag is weak and taken from the
 response body, so it changes whenever anything shown changes (content,
 language, a flashed message), with two adjustments:
 
-* the page carries the visitor's CSRF token (the language switch is a form);
-  Flask-WTF signs it with a timestamp, so the signed value differs on every
-  request and is left out of the hash. The session's raw token, which every
-  signed value of it stands for, is put in instead: a page is only ever
-  "not modified" for the session whose token it carries.
+* a page that carries a CSRF token (visitors' pages carry none since the
+  language switch became a link): Flask-WTF signs it with a timestamp, so the
+  signed value differs on every request and is left out of the hash. The
+  session's raw token, which every signed value of it stands for, is put in
+  instead: such a page is only ever "not modified" for the session whose
+  token it carries.
 * signed-in people's pages get no ETag at all: they are `no-store`
   (lms/security.py) and never replayed from a cache.
 
@@ -20,7 +21,7 @@ and no shared cache may keep a page holding a session's token).
 Pages made only of published content (the catalog, course and lesson pages)
 can do better: `content_etag(...)` derives the tag, before anything is
 rendered, from the content version stamp (lms.content.version), the page's
-path and query, the language, the session's raw CSRF token and the code
+path and query, the language, the session's raw CSRF token if any and the code
 (templates and compiled catalogs); `not_modified()` then answers `304` at
 the cost of one small query. No stamp, a flashed message waiting, a
 signed-in person or debug mode: the body's hash as above.
@@ -57,6 +58,10 @@ def body_etag(body: bytes) -> str:
 _code_version: str | None = None
 
 
+def _csrf_field() -> str:
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
 def code_version() -> str:
     """A hash of the templates and compiled translations (names, sizes, times), once per process."""
     global _code_version
@@ -82,11 +87,10 @@ def _stamped(*parts: object) -> str | None:
         return None
     if current_user and current_user.is_authenticated:
         return None
-    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if not raw:
-        return None
     from lms.i18n import current_language
 
+    # A page holding a CSRF token is only "not modified" for the session the token is of.
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
     digest = hashlib.blake2b(digest_size=16)
     for part in (*parts, code_version(), current_language(), request.full_path, raw):
         digest.update(str(part).encode() + b"\0")
@@ -100,8 +104,8 @@ def content_etag(stamp: str | None, *parts: object) -> Response | None:
     if stamp is None or session.get("_flashes"):
         return None  # a page showing a flashed message is tagged by its body
     g.content_etag_parts = (stamp, *parts)
-    tag = _stamped(*g.content_etag_parts)
-    if tag is None or not request.if_none_match.contains_weak(tag):
+    g.content_etag_tag = tag = _stamped(*g.content_etag_parts)
+    if tag is None or "If-None-Match" not in request.headers or not request.if_none_match.contains_weak(tag):
         return None
     response = Response(status=304)
     response.set_etag(tag, weak=True)
@@ -116,37 +120,43 @@ _TOKEN_PLACEHOLDER = "csrf-token-" + secrets.token_hex(16)
 
 def visitor_page(name: str, render: Callable[[], str]) -> str:
     """A content page as a visitor gets it: rendered once per content version,
-    language and URL (path and query) in each process, with this visitor's
-    CSRF token put in. Signed-in people, pages with a flashed message and debug
-    mode get `render()` itself. Call only where `content_etag` was called."""
+    language and URL (path and query) in each process. A page with a form gets
+    this visitor's CSRF token put in (visitors' pages have none today: the
+    language switch is a link, so they set no session cookie). Signed-in people,
+    pages with a flashed message and debug mode get `render()` itself. Call only
+    where `content_etag` was called."""
     global _visitor_pages
     if g.get("content_etag_parts") is None or current_app.debug or (
             current_user and current_user.is_authenticated):
         return render()
-    from flask_wtf.csrf import generate_csrf
-
     from lms.content import version
     from lms.i18n import current_language
 
     if _visitor_pages is None:
         _visitor_pages = version.StampCache(size=64)
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    token = generate_csrf()  # this visitor's, signed; the session keeps the raw one
 
     def build() -> str:
         setattr(g, field, _TOKEN_PLACEHOLDER)  # what csrf_token() gives the template
         try:
             return render()
         finally:
-            setattr(g, field, token)
+            g.pop(field, None)
 
     html = _visitor_pages.get((name, code_version(), current_language(), request.full_path), build)
-    return html.replace(_TOKEN_PLACEHOLDER, token)
+    if _TOKEN_PLACEHOLDER not in html:
+        return html
+    from flask_wtf.csrf import generate_csrf
+
+    return html.replace(_TOKEN_PLACEHOLDER, generate_csrf())  # this visitor's, signed
 
 
 def _public_headers(response: Response) -> None:
     response.headers["Cache-Control"] = CACHE_CONTROL
-    response.vary.update(("Cookie", "Accept-Language"))
+    if "Vary" in response.headers:
+        response.vary.update(("Cookie", "Accept-Language"))
+    else:
+        response.headers["Vary"] = "Cookie, Accept-Language"
 
 
 def conditional_public_page(response: Response) -> Response:
@@ -157,9 +167,14 @@ def conditional_public_page(response: Response) -> Response:
     if current_user and current_user.is_authenticated:
         return response
     parts = g.get("content_etag_parts")
-    tag = _stamped(*parts) if parts else None  # the page set the CSRF token while rendering
+    tag = None
+    if parts:
+        # Computed before rendering, unless rendering gave the session a CSRF token.
+        tag = g.get("content_etag_tag") if session.get(_csrf_field(), "") == "" else _stamped(*parts)
     response.set_etag(tag or body_etag(response.get_data()), weak=True)
     _public_headers(response)
+    if "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers:
+        return response  # nothing to compare: the page as it is
     return response.make_conditional(request)
 
 

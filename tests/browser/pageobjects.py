@@ -146,10 +146,11 @@ class Header:
         return self.owner.to(HomePage)
 
     def switch_language(self, code: str, cls: type[P] | None = None) -> P:
-        """Press the other language's name in the header; the same page comes back in it."""
-        switch = self.page.locator("form.language-switch")
+        """Press the other language's name in the header (a button of a form when
+        signed in, a link for visitors); the same page comes back in it."""
+        switch = self.page.locator(".language-switch")
         expect(switch.locator("[aria-current=true]")).to_have_attribute("lang", self.owner.lang)
-        self.owner.submit(switch.locator(f"button[name=language][value={code}]"))
+        self.owner.submit(switch.locator(f"button[name=language][value={code}], a[hreflang={code}]"))
         return self.owner.to(cls or type(self.owner), lang=code)
 
 
