@@ -37,4 +37,4 @@ def _configure(state) -> None:
     SESSION_USER_EXTRAS[UNREAD_ATTRIBUTE] = unread_count_of_user
 
 
-from lms.advice import jobs, models, views  # noqa: E402,F401
+from lms.advice import jobs, models, pieces, views  # noqa: E402,F401

@@ -10,9 +10,10 @@ from markupsafe import Markup
 from lms.catalog import bp, service
 from lms.content import version
 from lms.i18n import current_language, pick
-from lms.ops import http_cache
+from lms.ops import http_cache, page_shell
 from lms.urls import page_number
 from lms.progress import service as progress
+from lms.progress.pieces import show_marks
 
 # Rendered catalog cards (per language, filters and page) and the filter lists,
 # per process, while the content version stays (lms.content.version).
@@ -66,6 +67,7 @@ def course(slug: str):
         enrolment = (service.enrolment_for(current_user.id, course.id)
                      if current_user.is_authenticated else None)
         marks = progress.course_marks(current_user.id, course.id) if enrolment else None
+        show_marks(marks)
         return render_template("catalog/course.html", course=course, text=text,
                                text_language=text_language, outline=service.outline(course),
                                complete_languages=service.complete_languages([course.id])[course.id],
@@ -105,16 +107,16 @@ def lesson(slug: str, lesson_key: str):
     if not_modified is not None:
         return not_modified
 
-    def render() -> str:
-        view = _lesson_view(slug, lesson_key)
-        if view is None:
-            abort(404)
-        # A signed-in learner's visit is recorded (when enrolled) and done lessons are marked.
-        marks = (progress.record_visit(current_user.id, view.course.id, view.lesson.id)
-                 if current_user.is_authenticated else None)
-        return render_template("catalog/lesson.html", view=view, marks=marks)
-
-    return http_cache.visitor_page("lesson", render)
+    view = _lesson_view(slug, lesson_key)
+    if view is None:
+        abort(404)
+    if not current_user.is_authenticated:
+        return http_cache.visitor_page("lesson", lambda: render_template("catalog/lesson.html", view=view))
+    # A signed-in learner's visit is recorded (when enrolled); their marks go into
+    # the page shared by every learner (lms.ops.page_shell).
+    show_marks(progress.record_visit(current_user.id, view.course.id, view.lesson.id))
+    return page_shell.shared_page(("lesson", slug, lesson_key),
+                                  lambda: render_template("catalog/lesson.html", view=view))
 
 
 @bp.route("/my/courses")

@@ -5,7 +5,7 @@ from flask import Blueprint
 
 bp = Blueprint("progress", __name__)
 
-from lms.progress import views  # noqa: E402,F401
+from lms.progress import pieces, views  # noqa: E402,F401
 from lms.progress.service import on_attempt_graded  # noqa: E402
 
 

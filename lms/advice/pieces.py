@@ -1,0 +1,16 @@
+"""The header's notifications link (a lms.ops.page_shell piece): the one part
+of the header that is a person's own, so shared pages can keep the rest."""
+from __future__ import annotations
+
+from flask import render_template
+
+from lms.advice.views import unread_notifications
+from lms.i18n import current_language
+from lms.ops.page_shell import cached_piece, part
+
+
+@part("notifications")
+def notifications_link() -> str:
+    count = unread_notifications()
+    return cached_piece(("notifications", current_language(), count),
+                        lambda: render_template("advice/_notifications_link.html", count=count))

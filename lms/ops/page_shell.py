@@ -1,0 +1,147 @@
+"""Signed-in pages served from a shared shell with personal holes.
+
+A lesson page is the same for every learner but for a few small pieces: the
+header's unread-notification count, the "done" marks in the outline, the
+lesson's "Mark as done" form and the CSRF token in the forms. Rendering the
+whole template for each request costs more than everything else the page does
+(the person's query, the progress query, the session), so the page is rendered
+once per content version (lms.content.version), code version, language, URL
+and set of roles, with a marker where each personal piece goes. Each request
+fills the markers in: a dict lookup and a short string per piece.
+
+Templates write a personal piece as `{{ personal("name", arg, ...) }}`. Outside
+a shell (any other page, a page with a flashed message, debug mode) the piece
+is made on the spot, so a template has one code path. A piece is a function
+registered with `@part("name")`; it gets its arguments back as strings, reads
+the request's state (`current_user`, `g`) and returns HTML. Pieces that hold a
+form use `cached_piece`, which keeps them with a placeholder for the token;
+pieces that depend only on the language use `snippet`.
+
+The markers carry a per-process secret, so no stored text (Markdown is
+sanitised anyway) can ever be taken for one.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from urllib.parse import quote, unquote
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+from markupsafe import Markup
+
+_SECRET = secrets.token_hex(8)
+_HOLE = re.compile(rf"<!--{_SECRET}:([a-z_]+):([^>]*)-->")
+_TOKEN = "csrf-token-" + secrets.token_hex(16)
+_BUILDING = "page_shell_building"
+
+PARTS: dict[str, Callable[..., str]] = {}
+_shells = None
+_pieces = None
+
+
+def part(name: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Register the function that makes the personal piece `name`."""
+    def register(function: Callable[..., str]) -> Callable[..., str]:
+        PARTS[name] = function
+        return function
+    return register
+
+
+def personal(name: str, *args: object) -> Markup:
+    """The Jinja global: a marker while a shell is built, else the piece itself."""
+    if g.get(_BUILDING):
+        encoded = "|".join(quote(str(arg), safe="") for arg in args)
+        return Markup(f"<!--{_SECRET}:{name}:{encoded}-->")
+    return Markup(PARTS[name](*(str(arg) for arg in args)))
+
+
+def _field() -> str:
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
+def _with_token_placeholder(render: Callable[[], str]) -> str:
+    """What `render()` gives with the placeholder where csrf_token() would go."""
+    from flask_wtf.csrf import generate_csrf
+
+    field = _field()
+    token = generate_csrf()  # the session keeps the raw token; g, the signed one
+    setattr(g, field, _TOKEN)
+    try:
+        return render()
+    finally:
+        setattr(g, field, token)
+
+
+def cached_piece(key: tuple, render: Callable[[], str]) -> str:
+    """A piece the same for everyone with the same `key` (give the language and
+    whatever the piece shows), kept per content version with its CSRF token
+    left out and this person's put in."""
+    global _pieces
+    from flask_wtf.csrf import generate_csrf
+
+    from lms.content import version
+
+    if _pieces is None:
+        _pieces = version.StampCache(size=512)
+    html = _pieces.get(key, lambda: _with_token_placeholder(render))
+    return html.replace(_TOKEN, generate_csrf()) if _TOKEN in html else html
+
+
+_snippets: dict[tuple[str, str], str] = {}
+
+
+def snippet(name: str, language: str, render: Callable[[], str]) -> str:
+    """A piece that is the same for everyone reading `language` and holds no
+    form (a "done" mark): made once per process (in debug mode, every time)."""
+    key = (name, language)
+    html = _snippets.get(key)
+    if html is None:
+        html = render()
+        if not current_app.debug:
+            _snippets[key] = html
+    return html
+
+
+def shared_page(key: tuple, render: Callable[[], str]) -> str:
+    """The page `render()` makes, from the shell kept for `key` (plus language,
+    URL, roles and code version), with this request's personal pieces put in.
+
+    Only for signed-in people on pages whose content is published content and
+    whose other personal parts are all `personal(...)` pieces."""
+    global _shells
+    if (current_app.debug or not current_user or not current_user.is_authenticated
+            or session.get("_flashes")):
+        return render()
+    from flask_wtf.csrf import generate_csrf
+
+    from lms.content import version
+    from lms.i18n import current_language
+    from lms.ops.http_cache import code_version
+
+    if _shells is None:
+        _shells = version.StampCache(size=256)
+
+    def build() -> str:
+        setattr(g, _BUILDING, True)
+        try:
+            return _with_token_placeholder(render)
+        finally:
+            setattr(g, _BUILDING, False)
+
+    full_key = (key, code_version(), current_language(), request.full_path,
+                tuple(sorted(current_user.roles)))
+    shell = _shells.get(full_key, build)
+    filled = _HOLE.sub(_fill, shell)
+    return filled.replace(_TOKEN, generate_csrf())
+
+
+def _fill(match: re.Match) -> str:
+    arguments = match.group(2)
+    args = [unquote(arg) for arg in arguments.split("|")] if arguments else []
+    return PARTS[match.group(1)](*args)
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    app.jinja_env.globals["personal"] = personal

@@ -1,0 +1,115 @@
+"""Lesson pages for signed-in learners come from one shared shell (lms.ops.page_shell):
+what each person sees of their own must still be theirs."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from flask import template_rendered
+from sqlalchemy import func, select
+
+from factories import make_user, write_course
+from lms.advice.models import Notification
+from lms.catalog.service import enrol
+from lms.content.importer import import_courses
+from lms.content.models import Course
+from lms.extensions import db
+from lms.progress.models import LessonProgress
+from lms.timeutil import utcnow
+
+LESSON = "/courses/alpha/lessons/lesson-2-1"
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@contextmanager
+def rendered_templates(app):
+    names: list[str] = []
+
+    def record(_sender, template, **_extra):
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        yield names
+    finally:
+        template_rendered.disconnect(record, app)
+
+
+def _course(tmp_path) -> Course:
+    write_course(tmp_path, "alpha", modules=2, lessons=2, title="Alfa")
+    import_courses(tmp_path)
+    return db.session.scalar(select(Course))
+
+
+def _signed_in(app, email: str):
+    client = app.test_client()
+    client.post("/account/login", data={"email": email, "password": "correct horse battery"})
+    return client
+
+
+def _done_lessons(html: str) -> list[str]:
+    return re.findall(r'/lessons/(lesson-\d-\d)"[^>]*>[^<]*</a>\s*<span class="done-mark"', html)
+
+
+def test_each_learner_sees_their_own_marks_on_the_shared_page(app, tmp_path):
+    course = _course(tmp_path)
+    ana, ben, cai = (make_user(email=f"{n}@example.org", locale="en") for n in ("ana", "ben", "cai"))
+    enrol(ana.id, course)
+    enrol(ben.id, course)
+    ana_client, ben_client, cai_client = (_signed_in(app, u.email) for u in (ana, ben, cai))
+    ana_client.post("/courses/alpha/lessons/lesson-1-2/done", data={}, follow_redirects=True)  # reads the message
+
+    with rendered_templates(app) as names:
+        ana_page = ana_client.get(LESSON).get_data(as_text=True)
+        ben_page = ben_client.get(LESSON).get_data(as_text=True)
+        cai_page = cai_client.get(LESSON).get_data(as_text=True)
+
+    assert names.count("catalog/lesson.html") == 1, "the page is rendered once and shared"
+    assert _done_lessons(ana_page) == ["lesson-1-2"]
+    assert _done_lessons(ben_page) == []
+    for page in (ana_page, ben_page):
+        assert "Mark as done" in page and "Enrol in this course" not in page
+    assert "Enrol in this course to keep track" in cai_page and "Mark as done" not in cai_page
+
+
+def test_the_mark_as_done_form_carries_each_learners_own_token(app, tmp_path):
+    course = _course(tmp_path)
+    ana, ben = make_user(email="ana@example.org", locale="en"), make_user(email="ben@example.org", locale="en")
+    enrol(ana.id, course)
+    enrol(ben.id, course)
+    ana_client, ben_client = _signed_in(app, ana.email), _signed_in(app, ben.email)
+    ana_token = TOKEN_RE.findall(ana_client.get(LESSON).get_data(as_text=True))[-1]
+    ben_token = TOKEN_RE.findall(ben_client.get(LESSON).get_data(as_text=True))[-1]
+    assert ana_token != ben_token
+
+    refused = ben_client.post(f"{LESSON}/done", data={"csrf_token": ana_token}, csrf=False)
+    taken = ben_client.post(f"{LESSON}/done", data={"csrf_token": ben_token}, csrf=False)
+
+    assert refused.status_code == 400 and taken.status_code == 302
+    assert db.session.scalar(select(func.count(LessonProgress.id)).where(
+        LessonProgress.user_id == ben.id, LessonProgress.completed_at.is_not(None))) == 1
+
+
+def test_the_header_count_and_menu_are_each_persons_own(app, tmp_path):
+    course = _course(tmp_path)
+    ana = make_user(email="ana@example.org", locale="en")
+    tom = make_user("trainer", email="tom@example.org", locale="en")
+    enrol(ana.id, course)
+    db.session.add_all([Notification(user_id=ana.id, kind="reply", created_at=utcnow()) for _ in range(2)])
+    db.session.commit()
+    ana_header = _signed_in(app, ana.email).get(LESSON).get_data(as_text=True).split("</nav>")[0]
+    tom_header = _signed_in(app, tom.email).get(LESSON).get_data(as_text=True).split("</nav>")[0]
+    assert 'aria-label="Notifications, 2 unread"' in ana_header and ">Authoring<" not in ana_header
+    assert "unread" not in tom_header and ">Authoring<" in tom_header
+
+
+def test_a_page_with_a_message_is_rendered_whole(app, tmp_path):
+    course = _course(tmp_path)
+    ana = make_user(email="ana@example.org", locale="en")
+    enrol(ana.id, course)
+    client = _signed_in(app, ana.email)
+    client.get(LESSON)  # the shell is kept
+    done = client.post("/courses/alpha/lessons/lesson-2-1/done", data={}, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert 'class="flash' in page
+    assert "You have marked this lesson as done." in client.get(LESSON).get_data(as_text=True)
