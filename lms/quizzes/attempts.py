@@ -32,6 +32,7 @@ from lms.quizzes.models import (
     CLOSED_STATES, IN_PROGRESS, NEEDS_GRADING, SUBMITTED, Attempt, Question, Quiz, Response,
 )
 from lms.quizzes.results import attempt_graded
+from lms.quizzes.spec import QuestionSpec
 from lms.timeutil import utcnow
 
 # A request that left the browser just before the deadline may arrive a
@@ -282,6 +283,16 @@ def grading_questions(attempt: Attempt) -> list[Question]:
     return [found[qid] for qid in ids if qid in found]
 
 
+# Their grading specs (plain values), kept the same way: building them reads every text.
+_grading_specs = version.StampCache(size=256)
+
+
+def grading_specs(questions: list[Question]) -> dict[int, QuestionSpec]:
+    """{question id: QuestionSpec} of these questions, per content version."""
+    return _grading_specs.get(("specs", tuple(sorted({q.id for q in questions}))),
+                              lambda: {q.id: question_spec(q) for q in questions})
+
+
 def save_answers(attempt: Attempt, form, submit: bool = False) -> SaveOutcome:
     """Save the posted answers of an attempt in progress (and submit it).
 
@@ -321,7 +332,7 @@ def _close(attempt: Attempt, questions: list[Question], when: datetime, timed_ou
     objects: the hooks and the result are read from them, not reloaded.
     """
     by_id = {q.id: q for q in questions}
-    specs = {q.id: question_spec(q) for q in questions}
+    specs = grading_specs(questions)
     pending = False
     for response in attempt.responses:
         question = by_id.get(response.question_id)
