@@ -62,8 +62,8 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Frontera <no-reply@localhost>")
 
     LOG_REQUESTS = _bool("LOG_REQUESTS", True)
-    # Trainer reports keep their quiz figures this long per worker (0: never), renewed as soon
-    # as a quiz attempt closes or is graded (lms/progress/reports.py).
+    # Trainer reports keep their figures this long per worker (0: never); a new enrolment
+    # renews them at once, other activity within this time (lms/progress/reports.py).
     PROGRESS_REPORT_CACHE_SECONDS = int(os.environ.get("PROGRESS_REPORT_CACHE_SECONDS", "120"))
     # How long a process trusts the content version stamp it read (lms/content/version.py):
     # the catalog and lesson caches, and visitors' ETags, follow another process's

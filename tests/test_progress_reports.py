@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from factories import make_user, write_course
 from lms.content.importer import import_courses
+from lms.catalog.models import Enrolment
 from lms.content.models import Course
 from lms.extensions import db
 from lms.progress import reports
@@ -411,6 +412,7 @@ def test_report_queries_do_not_grow_with_learners(tmp_path, client, auth, count_
         for url in (
             "/trainer/courses/report-course/report",
             "/trainer/courses/report-course/report?region=pe-cl",
+            "/trainer/courses/report-course/report?page=99999",  # past the last page at both sizes
             f"/trainer/courses/report-course/report/quizzes/{_quiz_id(course)}",
             "/trainer/courses/report-course/report/inactive.csv",
             "/trainer/courses/report-course/report/questions.csv",
@@ -422,21 +424,37 @@ def test_report_queries_do_not_grow_with_learners(tmp_path, client, auth, count_
     assert counts[10] == counts[1000], counts
 
 
-def test_quiz_figures_are_cached_until_an_attempt_closes(fixture, app, client, auth, count_queries):
-    course, _people, now = fixture
+def _report_statements(statements: list[str]) -> list[str]:
+    """Without the content version stamp, which any page may read (lms/content/version.py)."""
+    return [statement for statement in statements if "content_versions" not in statement]
+
+
+def test_reports_are_cached_per_worker_until_an_enrolment_or_the_time_is_up(
+    fixture, app, client, auth, count_queries, monkeypatch
+):
+    course, people, now = fixture
     admin = make_user("admin", locale="en")
     auth.login(admin.email)
     url = "/trainer/courses/report-course/report"
     app.config["PROGRESS_REPORT_CACHE_SECONDS"] = 60
     reports.clear_cache()
+    clock = [1000.0]
+    monkeypatch.setattr(reports, "monotonic", lambda: clock[0])
     try:
         with count_queries() as first:
             client.get(url, headers=EN)
         with count_queries() as second:
             html = client.get(url, headers=EN).get_data(as_text=True)
-        # Read once: quiz statistics (1 query) and questions to look at (2); the stamp is 1 query.
-        assert len(second) == len(first) - 3
+        # From the cache: the signed-in user, the course, and the stamp (the newest enrolment);
+        # no record of the course is read again.
+        assert len(_report_statements(second)) <= 4 and len(second) < len(first) - 8, second
+        assert not any(
+            table in statement
+            for statement in second
+            for table in ("lesson_progress", "quiz_attempts", "quiz_responses", "module_completions")
+        )
         assert f'<a href="{url}/quizzes/{_quiz_id(course)}">Question text 3</a>' in html  # links still set
+        assert "Figures as of" in html
         with app.test_request_context(headers=EN):
             assert _rows(_report(course, now).quizzes) == [("The quiz", 4, 6, round(400 / 6, 4), 100.0, 0.75)]
             # Another filter and another language are figures of their own.
@@ -444,7 +462,20 @@ def test_quiz_figures_are_cached_until_an_attempt_closes(fixture, app, client, a
         with app.app_context(), app.test_request_context(headers={"Accept-Language": "es"}):
             # (its own app context: the locale is kept per app context)
             assert _report(db.session.get(Course, course.id), now).quizzes.rows[0][0] == "Evaluación"
-        # A newly submitted attempt shows at once: Gael, all wrong.
+
+        # A change that is no new enrolment (Carla completes the course) shows once the time is up.
+        carla = db.session.scalar(
+            select(Enrolment).where(Enrolment.user_id == people["carla"].id, Enrolment.course_id == course.id)
+        )
+        carla.completed_at = now
+        db.session.commit()
+        with app.test_request_context(headers=EN):
+            assert _report(course, now).summary.rows[4][1] == 2
+        clock[0] += 61
+        with app.test_request_context(headers=EN):
+            assert _report(course, now).summary.rows[4][1] == 3
+
+        # A new enrolment shows at once, with its attempt: Gael, all wrong.
         add_learner(
             course,
             name="Gael",
@@ -457,8 +488,65 @@ def test_quiz_figures_are_cached_until_an_attempt_closes(fixture, app, client, a
         )
         with app.test_request_context(headers=EN):
             report = _report(course, now)
+        assert report.summary.rows[0][1] == 7
         assert _rows(report.quizzes) == [("The quiz", 5, 7, round(400 / 7, 4), 100.0, 0.6)]
         assert _rows(report.questions)[0] == ("Question text 3", "The quiz", 5, 0.2, "wrong: No 3", 3)
+        # CSV downloads are computed afresh: every row as it is now.
+        rows = _csv_rows(client.get(url + "/summary.csv", headers=EN))
+        assert rows[1] == ["Enrolled", "7", "100.0"]
+    finally:
+        app.config["PROGRESS_REPORT_CACHE_SECONDS"] = 0
+        reports.clear_cache()
+
+
+def test_inactive_learners_are_paged(tmp_path, client, auth, app, count_queries):
+    course = make_report_course(tmp_path)
+    long_ago = utcnow() - timedelta(days=200)
+    seed_learners(course, reports.INACTIVE_PAGE + 5, now=long_ago, keep_going=0.0)
+    admin = make_user("admin", locale="en")
+    auth.login(admin.email)
+    url = "/trainer/courses/report-course/report"
+    first = client.get(url, headers=EN).get_data(as_text=True)
+    assert f"(the first {reports.INACTIVE_PAGE} of {reports.INACTIVE_PAGE + 5})" in first
+    assert f'href="{url}?page=2"' in first and 'aria-current="page">1<' in first
+    with app.test_request_context(headers=EN):
+        whole = reports.trainer_report(course, ReportFilters(), inactive_limit=None, only="inactive").inactive
+        second = reports.trainer_report(course, ReportFilters(), page=2).inactive
+    assert len(whole.rows) == reports.INACTIVE_PAGE + 5
+    assert second.rows == whole.rows[reports.INACTIVE_PAGE :] and second.offset == reports.INACTIVE_PAGE
+    html = client.get(url + "?page=2", headers=EN).get_data(as_text=True)
+    shown = f"({reports.INACTIVE_PAGE + 1} to {reports.INACTIVE_PAGE + 5} of {reports.INACTIVE_PAGE + 5})"
+    assert shown in html and f'href="{url}"' in html  # back to page 1 (no page argument)
+    # A page past the last shows the last; nonsense is page 1.
+    assert shown in client.get(url + "?page=99", headers=EN).get_data(as_text=True)
+    assert "(the first" in client.get(url + "?page=abc", headers=EN).get_data(as_text=True)
+    # Filters are kept in the page links (everyone enrolled until today: still two pages).
+    today = utcnow().date().isoformat()
+    filtered = Page(client.get(f"{url}?enrolled_to={today}", headers=EN).get_data(as_text=True))
+    pages = [e.get("href") for e in filtered.elements if e.tag == "a" and e.within("nav")]
+    assert any("page=2" in href and f"enrolled_to={today}" in href for href in pages if href), pages
+    with count_queries() as page_one:
+        client.get(url, headers=EN)
+    with count_queries() as page_two:
+        client.get(url + "?page=2", headers=EN)
+    assert len(page_one) == len(page_two)
+
+    # With the per-worker cache, turning the pages reads the page, not every figure again.
+    app.config["PROGRESS_REPORT_CACHE_SECONDS"] = 60
+    reports.clear_cache()
+    try:
+        client.get(url, headers=EN)
+        with count_queries() as second_page:
+            html = client.get(url + "?page=2", headers=EN).get_data(as_text=True)
+        assert shown in html
+        # The user, the course, the stamp and the page, nothing else.
+        assert len(_report_statements(second_page)) == 4, [s[:120] for s in second_page]
+        assert not any(
+            table in statement for statement in second_page for table in ("quiz_attempts", "module_completions")
+        )
+        with count_queries() as again:
+            assert shown in client.get(url + "?page=2", headers=EN).get_data(as_text=True)
+        assert len(_report_statements(again)) == 3, again
     finally:
         app.config["PROGRESS_REPORT_CACHE_SECONDS"] = 0
         reports.clear_cache()

@@ -29,6 +29,8 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    FIELDS = ("region", "language", "enrolled_from", "enrolled_to")
+
     region = SelectField(
         _l("Border region"),
         validators=[Optional()],

@@ -37,12 +37,13 @@ import io
 import json
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from time import monotonic
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, case, cast, distinct, func, literal_column, select
@@ -62,6 +63,7 @@ from lms.timeutil import utcnow
 
 INACTIVE_DAYS = 14
 INACTIVE_PAGE = 50
+DRAWN_FORMS = 4  # filter forms kept with a cached report (per the values typed)
 QUESTIONS_TO_WATCH = 5  # the report shows the questions answered wrong most often
 UPPER_LOWER_PERCENT = 27
 FULL_CREDIT = 0.999
@@ -84,8 +86,9 @@ class Table:
     caption: Any
     columns: list[Column]
     rows: list[tuple] = field(default_factory=list)
-    total: int | None = None  # rows of the whole table when `rows` is its first page
+    total: int | None = None  # rows of the whole table when `rows` is one page of it
     links: dict[int, str] = field(default_factory=dict)  # row index -> URL for its first cell (HTML only)
+    offset: int = 0  # rows of the whole table before `rows` (a later page)
 
     @property
     def truncated(self) -> bool:
@@ -216,6 +219,13 @@ class TrainerReport:
     quiz_ids: list[int] = field(default_factory=list)  # in the order of `quizzes` rows
     quiz_titles: list[str] = field(default_factory=list)  # the same order
     question_quiz_ids: list[int] = field(default_factory=list)  # the quiz of each `questions` row
+    page: int = 1  # the page of the inactive learners shown
+    pages: int = 1
+    # What a page drew from these figures (see `drawn`), kept with them, so figures from the
+    # per-worker cache are also drawn once: the figures, and the page of inactive learners
+    # (cached apart: turning the pages does not compute the figures again).
+    _drawn: dict = field(default_factory=dict, repr=False)
+    _listing_drawn: dict = field(default_factory=dict, repr=False)
 
     def tables(self) -> dict[str, Table]:
         return {
@@ -225,8 +235,22 @@ class TrainerReport:
             )
         }
 
+    def drawn(self, name, draw, *, listing: bool = False, keep: int | None = None):
+        """`draw()`, once per computed figures and `name`: the page's HTML of them (`listing`:
+        of the page of inactive learners). The cache keys hold everything that HTML depends on
+        (course, filters, page, language, locale and time zone of the reader). With `keep`, at
+        most that many drawings are kept (for names that come from what a reader typed)."""
+        memo = self._listing_drawn if listing else self._drawn
+        if name in memo:
+            return memo[name]
+        value = draw()
+        if keep is None or len(memo) < keep:
+            memo[name] = value
+        return value
+
 
 TRAINER_TABLES = ("summary", "funnel", "modules", "quizzes", "questions", "inactive")
+FIGURES = "figures"  # `only` for every table but the inactive learners (cached apart)
 
 
 def trainer_report(
@@ -234,20 +258,57 @@ def trainer_report(
     filters: ReportFilters,
     *,
     now: datetime | None = None,
+    page: int = 1,
     inactive_limit: int | None = INACTIVE_PAGE,
     questions_limit: int | None = QUESTIONS_TO_WATCH,
     only: str | None = None,
 ) -> TrainerReport:
     """The course report; `only` names the one table wanted (a CSV download): the others stay empty.
 
-    `inactive_limit` and `questions_limit` cut those tables to their first rows (None: all,
-    as the CSV downloads have them)."""
+    `inactive_limit` cuts the inactive learners to pages of that many rows (`page`, clamped to
+    the pages there are; None: all, as the CSV download has them); `questions_limit` cuts the
+    questions to look at to their first rows. The whole report (not a CSV download, which is
+    always computed afresh) is kept per worker: see `_ReportCache`."""
+    cache = _ReportCache(course.id, filters) if only is None else None
+    if cache is None or not cache.seconds:
+        return _trainer_report(course, filters, now, page, inactive_limit, questions_limit, only)
+    figures = cache.get(
+        ("figures", questions_limit),
+        lambda: _trainer_report(course, filters, now, page, inactive_limit, questions_limit, FIGURES),
+    )
+    listing = cache.get(
+        ("inactive", page, inactive_limit),
+        lambda: _trainer_report(course, filters, now, page, inactive_limit, questions_limit, "inactive"),
+    )
+    # The request's own course row (the cached one belongs to the session that computed it);
+    # the copy shares the figures and what was drawn from them.
+    return replace(
+        figures,
+        course=course,
+        generated_at=min(figures.generated_at, listing.generated_at),
+        inactive=listing.inactive,
+        page=listing.page,
+        pages=listing.pages,
+        _listing_drawn=listing._listing_drawn,
+    )
+
+
+def _trainer_report(
+    course: Course,
+    filters: ReportFilters,
+    now: datetime | None,
+    page: int,
+    inactive_limit: int | None,
+    questions_limit: int | None,
+    only: str | None,
+) -> TrainerReport:
     now = now or utcnow()
     cohort = Cohort(course.id, filters)
-    title, _lang = pick(course.text_by_language())
+    # The title in the reader's language (reads the course's texts): for the page only.
+    title, _lang = pick(course.text_by_language()) if only in (None, FIGURES) else (None, None)
 
     def wanted(*names: str) -> bool:
-        return only is None or only in names
+        return only is None or only in names or (only == FIGURES and "inactive" not in names)
 
     empty = {name: Table(name, "", []) for name in TRAINER_TABLES}
     summary, counts = _summary(cohort, now) if wanted("summary", "funnel") else (empty["summary"], {})
@@ -260,19 +321,13 @@ def trainer_report(
         if quizlink.available() and wanted("quizzes", "questions")
         else []
     )
-    quiz_cache = _QuizCache(course.id, filters, quiz_list)
-    quizzes = (
-        _copy(quiz_cache.get(("quizzes",), lambda: _quiz_statistics(cohort, quiz_list)))
-        if wanted("quizzes")
-        else empty["quizzes"]
-    )
+    quizzes = _quiz_statistics(cohort, quiz_list) if wanted("quizzes") else empty["quizzes"]
     questions, question_quiz_ids = empty["questions"], []
     if wanted("questions"):
-        questions, question_quiz_ids = quiz_cache.get(
-            ("questions", questions_limit), lambda: _questions_to_watch(cohort, quiz_list, questions_limit)
-        )
-        questions, question_quiz_ids = _copy(questions), list(question_quiz_ids)
-    inactive = _inactive(course.id, cohort, now, inactive_limit) if wanted("inactive") else empty["inactive"]
+        questions, question_quiz_ids = _questions_to_watch(cohort, quiz_list, questions_limit)
+    inactive, shown_page, pages = empty["inactive"], 1, 1
+    if wanted("inactive"):
+        inactive, shown_page, pages = _inactive(course.id, cohort, now, inactive_limit, page)
     return TrainerReport(
         course=course,
         title=title.title if title else course.slug,
@@ -287,6 +342,8 @@ def trainer_report(
         quiz_ids=[quiz_id for quiz_id, _title, _grading in quiz_list],
         quiz_titles=[quiz_title for _id, quiz_title, _grading in quiz_list],
         question_quiz_ids=question_quiz_ids,
+        page=shown_page,
+        pages=pages,
     )
 
 
@@ -406,49 +463,50 @@ def _funnel(
     return funnel, modules
 
 
-# Cached quiz figures -------------------------------------------------------------------------
+# The per-worker cache of whole reports ----------------------------------------------------
 #
-# The quiz tables read every closed attempt and every first-attempt response of the course
-# (the two costliest queries of the report). Each worker keeps them for
-# PROGRESS_REPORT_CACHE_SECONDS per course, filters and language, under a stamp of the
-# course's closed attempts (their number and total score, read from the index on
-# quiz_attempts (quiz_id, state, user_id, score)): an attempt submitted or graded renews
-# them on the next request. A learner who changes their region or language moves between
-# filtered figures within that time at most.
+# Computing a report reads every enrolment, lesson record, closed attempt and first-attempt
+# response of the course (over 100 ms at 10,000 learners). Each worker keeps a computed report
+# (its figures, and the HTML a page drew from them) for PROGRESS_REPORT_CACHE_SECONDS per
+# course, filters and reader (language, locale and time zone), and each page of its inactive
+# learners apart (so turning pages reads one page, not every figure again), under a stamp
+# read in one cheap query: the course's newest enrolment id (the last entry of the
+# course in SQLite's index on enrolments (course_id); PostgreSQL walks the primary key back to
+# it), so a new enrolment renews the report on the next request.
+# Other changes (a lesson opened or done, a module or the course completed, an attempt
+# submitted or graded, a learner's region or language) show when the report is computed
+# again, PROGRESS_REPORT_CACHE_SECONDS after it was at most; the page says when its figures
+# were computed. Counting lesson records or closed attempts per course would read thousands of
+# index entries on every request, which is the cost the cache is there to avoid.
 
-CACHE_ENTRIES = 256
+CACHE_ENTRIES = 128  # figures and pages of inactive learners
 _cache: dict[tuple, tuple[tuple, float, Any]] = {}
 _cache_lock = threading.Lock()
 
 
-def _copy(table: Table) -> Table:
-    """A cached table's rows in a table of the request's own (the view sets links on it)."""
-    return Table(table.name, table.caption, table.columns, list(table.rows), table.total)
-
-
-class _QuizCache:
-    def __init__(self, course_id: int, filters: ReportFilters, quizzes: list[tuple[int, str, str]]):
-        self.seconds = current_app.config.get("PROGRESS_REPORT_CACHE_SECONDS", 0) if quizzes else 0
-        self.key = (course_id, tuple(sorted(filters.args().items())), str(current_language()))
-        self.quiz_ids = tuple(quiz_id for quiz_id, _title, _grading in quizzes)
+class _ReportCache:
+    def __init__(self, course_id: int, filters: ReportFilters):
+        self.course_id = course_id
+        self.seconds = current_app.config.get("PROGRESS_REPORT_CACHE_SECONDS", 0)
+        self.key = (
+            course_id,
+            tuple(sorted(filters.args().items())),
+            str(current_language()),
+            str(get_locale()),
+            str(get_timezone()),
+        )
         self._stamp: tuple | None = None
 
     def stamp(self) -> tuple:
-        if self._stamp is None:  # one query per report, whatever it reads from the cache
-            from lms.quizzes.models import CLOSED_STATES, Attempt
-
-            count, total = db.session.execute(
-                select(func.count(), func.sum(Attempt.score)).where(
-                    Attempt.quiz_id.in_(self.quiz_ids), Attempt.state.in_(CLOSED_STATES)
-                )
-            ).one()
-            self._stamp = (self.quiz_ids, int(count or 0), round(float(total or 0), 6))
+        if self._stamp is None:  # one query per request, whatever it reads from the cache
+            newest = db.session.scalar(
+                select(func.max(Enrolment.id)).where(Enrolment.course_id == self.course_id)
+            )
+            self._stamp = (newest,)
         return self._stamp
 
-    def get(self, what: tuple, compute):
-        if not self.seconds:
-            return compute()
-        key, stamp, now = (*self.key, *what), self.stamp(), monotonic()
+    def get(self, part: tuple, compute) -> TrainerReport:
+        key, stamp, now = (*self.key, *part), self.stamp(), monotonic()
         with _cache_lock:
             entry = _cache.get(key)
             if entry is not None and entry[0] == stamp and entry[1] > now:
@@ -860,49 +918,79 @@ INACTIVE_COLUMNS = [
 ]
 
 
-def _inactive(course_id: int, cohort: Cohort, now: datetime, limit: int | None) -> Table:
+def _inactive(
+    course_id: int, cohort: Cohort, now: datetime, limit: int | None, page: int = 1
+) -> tuple[Table, int, int]:
+    """The learners without activity for INACTIVE_DAYS, oldest activity first: the page `page`
+    of `limit` rows (LIMIT/OFFSET; `limit` None: all rows), with the page shown and the number
+    of pages. One query; a page number past the last page shows the last, for two more."""
     last = func.coalesce(Enrolment.last_activity_at, Enrolment.enrolled_at)
-    # Lessons done, counted for the listed learners only (a correlated count that reads the
-    # index on lesson_progress (course_id, user_id, completed_at, ...) and not the table),
-    # rather than grouping every progress row of the course first.
-    done = (
-        select(func.count())
-        .where(
-            LessonProgress.course_id == course_id,
-            LessonProgress.user_id == Enrolment.user_id,
-            LessonProgress.completed_at.is_not(None),
-        )
-        .correlate(Enrolment)
-        .scalar_subquery()
-    )
-    statement = (
+    listed = (
         cohort.enrolments(
-            User.name,
-            User.email,
-            User.region,
-            User.locale,
-            Enrolment.enrolled_at,
-            Enrolment.last_activity_at,
-            done,
-            func.count().over(),
+            Enrolment.user_id.label("user_id"),
+            User.id.label("uid"),
+            User.name.label("name"),
+            User.email.label("email"),
+            User.region.label("region"),
+            User.locale.label("locale"),
+            Enrolment.enrolled_at.label("enrolled_at"),
+            Enrolment.last_activity_at.label("last_activity_at"),
+            last.label("last"),
+            func.count().over().label("total"),
         )
         .where(Enrolment.completed_at.is_(None), last < now - timedelta(days=INACTIVE_DAYS))
         .order_by(last, User.name, User.id)
     )
-    if limit is not None:
-        statement = statement.limit(limit)
-    rows = db.session.execute(statement).all()
+
+    def rows_of(page_number: int) -> list:
+        statement = listed
+        if limit is not None:
+            statement = statement.limit(limit).offset((page_number - 1) * limit)
+        one_page = statement.subquery("one_page")
+        # Lessons done, counted once the page is cut and for its learners only (a correlated
+        # count that reads the index on lesson_progress (course_id, user_id, completed_at, ...)
+        # and not the table): not for every progress row of the course, nor every inactive learner.
+        done = (
+            select(func.count())
+            .where(
+                LessonProgress.course_id == course_id,
+                LessonProgress.user_id == one_page.c.user_id,
+                LessonProgress.completed_at.is_not(None),
+            )
+            .correlate(one_page)
+            .scalar_subquery()
+        )
+        return db.session.execute(
+            select(
+                one_page.c.name,
+                one_page.c.email,
+                one_page.c.region,
+                one_page.c.locale,
+                one_page.c.enrolled_at,
+                one_page.c.last_activity_at,
+                done,
+                one_page.c.total,
+            ).order_by(one_page.c.last, one_page.c.name, one_page.c.uid)
+        ).all()
+
+    page = max(1, page)
+    rows = rows_of(page)
+    if not rows and page > 1 and limit is not None:  # past the last page: the last one
+        total = int(db.session.scalar(select(func.count()).select_from(listed.subquery())) or 0)
+        page = max(1, -(-total // limit))
+        rows = rows_of(page) if total else []
+    total = int(rows[0][-1]) if rows else 0
+    offset = (page - 1) * limit if limit is not None and rows else 0
     table = Table(
-        "inactive",
-        _l("Learners without activity for 14 days"),
-        INACTIVE_COLUMNS,
-        total=rows[0][-1] if rows else 0,
+        "inactive", _l("Learners without activity for 14 days"), INACTIVE_COLUMNS, total=total, offset=offset
     )
     for name, email, region, locale, enrolled_at, last_activity_at, lessons_done, _total in rows:
         table.rows.append(
             (name, email, region_label(region), locale, enrolled_at, last_activity_at, lessons_done)
         )
-    return table
+    if limit is None or not rows:
+        return table, 1, 1
+    return table, page, max(1, -(-total // limit))
 
 
 def region_label(code: str | None) -> str:

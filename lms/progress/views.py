@@ -6,6 +6,7 @@ import tempfile
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from lms.auth.access import role_required
@@ -14,6 +15,7 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.progress import bp, certificates, charts, dashboard, reports, service, xapi
 from lms.progress.forms import MarkDoneForm, ReportFilterForm, RevokeForm
+from lms.urls import page_number
 
 
 # Learners ---------------------------------------------------------------------------
@@ -149,7 +151,35 @@ def reports_index():
 def course_report(slug: str):
     course = _report_course(slug)
     form, filters = _filters()
-    report = reports.trainer_report(course, filters)
+    report = reports.trainer_report(course, filters, page=page_number(request.args.get("page")))
+    return render_template(
+        "progress/course_report.html",
+        report=report,
+        filter_form=_draw_filters(report, form),
+        figures=report.drawn("figures", lambda: _draw_report(report)),
+        inactive=report.drawn(
+            "inactive",
+            lambda: Markup(render_template("progress/_course_report_inactive.html", report=report)),
+            listing=True,
+        ),
+    )
+
+
+def _draw_filters(report: reports.TrainerReport, form: ReportFilterForm) -> Markup:
+    """The filter form as HTML; a form without errors is kept with the report, per the values typed."""
+
+    def draw() -> Markup:
+        return Markup(render_template("progress/_report_filters.html", report=report, form=form))
+
+    if form.errors:
+        return draw()
+    typed = tuple(tuple(request.args.getlist(name)) for name in ReportFilterForm.FIELDS)
+    return report.drawn(("filters", typed), draw, keep=reports.DRAWN_FORMS)
+
+
+def _draw_report(report: reports.TrainerReport) -> Markup:
+    """The report's tables and charts as HTML (kept with the report: see TrainerReport.drawn)."""
+    slug, filters = report.course.slug, report.filters
     item_urls = {
         quiz_id: url_for("progress.quiz_items", slug=slug, quiz_id=quiz_id, **filters.args())
         for quiz_id in report.quiz_ids
@@ -158,15 +188,16 @@ def course_report(slug: str):
     report.questions.links = {
         index: item_urls[quiz_id] for index, quiz_id in enumerate(report.question_quiz_ids)
     }
-    return render_template(
-        "progress/course_report.html",
-        report=report,
-        form=form,
-        charts=_report_charts(report),
-        item_links=[
-            (title, item_urls[quiz_id])
-            for quiz_id, title in zip(report.quiz_ids, report.quiz_titles, strict=True)
-        ],
+    return Markup(
+        render_template(
+            "progress/_course_report_figures.html",
+            report=report,
+            charts=_report_charts(report),
+            item_links=[
+                (title, item_urls[quiz_id])
+                for quiz_id, title in zip(report.quiz_ids, report.quiz_titles, strict=True)
+            ],
+        )
     )
 
 
