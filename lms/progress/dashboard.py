@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.catalog.models import Enrolment
+from lms.content import version
 from lms.content.models import Course, CourseText, LessonText, Module, ModuleText
 from lms.extensions import db
 from lms.i18n import current_language, pick
@@ -108,30 +109,53 @@ def _records(user_id: int, course_ids: list[int]) -> tuple[dict[int, set[int]], 
     return done, quizlink.passed_quizzes(user_id, course_ids)
 
 
-def _steps(next_steps: dict[int, NextStep]) -> dict[int, Step]:
-    """Titles of each course's next lesson and module in the reader's language (two queries)."""
-    if not next_steps:
-        return {}
-    reader = current_language()
-    lesson_ids = [step.lesson_id for step in next_steps.values() if step.lesson_id is not None]
-    module_ids = [step.module_id for step in next_steps.values()]
-    lessons: dict[int, dict[str, tuple]] = defaultdict(dict)
-    if lesson_ids:
-        from lms.content.models import Lesson
+# Titles of lessons and modules in every language: content, kept per content version.
+_titles = version.StampCache(size=2048)
 
-        for lesson_id, key, language, title in db.session.execute(
-            select(Lesson.id, Lesson.key, LessonText.language, LessonText.title)
-            .join(LessonText, LessonText.lesson_id == Lesson.id)
-            .where(Lesson.id.in_(lesson_ids))
-        ):
-            lessons[lesson_id][language] = (key, title)
-    modules: dict[int, dict[str, tuple]] = defaultdict(dict)
+
+def _lesson_titles(lesson_ids: list[int]) -> dict[int, dict[str, tuple]]:
+    from lms.content.models import Lesson
+
+    found: dict[int, dict[str, tuple]] = {lesson_id: {} for lesson_id in lesson_ids}
+    for lesson_id, key, language, title in db.session.execute(
+        select(Lesson.id, Lesson.key, LessonText.language, LessonText.title)
+        .join(LessonText, LessonText.lesson_id == Lesson.id)
+        .where(Lesson.id.in_(lesson_ids))
+    ):
+        found[lesson_id][language] = (key, title)
+    return found
+
+
+def _module_titles(module_ids: list[int]) -> dict[int, dict[str, tuple]]:
+    found: dict[int, dict[str, tuple]] = {module_id: {} for module_id in module_ids}
     for module_id, key, language, title in db.session.execute(
         select(Module.id, Module.key, ModuleText.language, ModuleText.title)
         .join(ModuleText, ModuleText.module_id == Module.id)
         .where(Module.id.in_(module_ids))
     ):
-        modules[module_id][language] = (key, title)
+        found[module_id][language] = (key, title)
+    return found
+
+
+def _titles_of(kind: str, ids: list[int], load) -> dict[int, dict[str, tuple]]:  # noqa: ANN001
+    """{id: {language: (key, title)}}: from the cache, one query for those not kept."""
+    if not ids:
+        return {}
+    found = _titles.get_many([(kind, i) for i in ids],
+                             lambda keys: {(kind, i): v for i, v in load([i for _k, i in keys]).items()})
+    return {i: found[(kind, i)] for i in ids}
+
+
+def _steps(next_steps: dict[int, NextStep]) -> dict[int, Step]:
+    """Titles of each course's next lesson and module in the reader's language
+    (kept per content version; else two queries)."""
+    if not next_steps:
+        return {}
+    reader = current_language()
+    lesson_ids = [step.lesson_id for step in next_steps.values() if step.lesson_id is not None]
+    module_ids = [step.module_id for step in next_steps.values()]
+    lessons = _titles_of("lesson", lesson_ids, _lesson_titles)
+    modules = _titles_of("module", module_ids, _module_titles)
     steps = {}
     for course_id, step in next_steps.items():
         (module_key, module_title), module_language = (
