@@ -490,6 +490,7 @@ EXPECTATIONS.update({
     "advice.edit_message": Expect(every(404, visitor=LOGIN, admin=403), params=_advice("message_id"),
                                   why="admins see the message but only its author edits it"),
     "advice.inbox": Expect(roles("expert")),
+    "advice.held": Expect(roles("expert"), why="the requests the expert holds"),
     "advice.expertise": Expect(roles("expert")),
     "advice.coordinator_dashboard": Expect(COORDINATORS, why="experts who coordinate a queue, and admins"),
     "advice.dashboard_csv": Expect(COORDINATORS, why="experts who coordinate a queue, and admins"),

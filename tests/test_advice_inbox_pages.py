@@ -1,5 +1,7 @@
 """The expert's inbox in pages: 25 waiting requests a page, best matches first
-then the oldest, links that keep the queue filter, any ?page= answered."""
+then the oldest, links that keep the queue filter, any ?page= answered; the
+most urgent requests the expert holds above them, and all of them in pages at
+/advice/inbox/held."""
 from __future__ import annotations
 
 import re
@@ -7,8 +9,12 @@ from datetime import timedelta
 
 import pytest
 
+from sqlalchemy import select
+
 from advice_support import T0, ask, client_for, declare, make_queue, person
 from lms.advice import service
+from lms.advice.models import AdviceRequest
+from lms.extensions import db
 
 
 def waiting(html: str) -> list[str]:
@@ -113,3 +119,90 @@ def test_a_claimed_request_moves_to_the_requests_held_on_every_page(app, inbox_o
         assert "Plain 25" not in waiting(html)
     assert waiting(client.get("/advice/inbox?page=2").get_data(as_text=True)) == ["Plain 26", "Plain 27",
                                                                                  "Plain 28"]
+
+
+def test_every_page_follows_best_matches_then_oldest_across_scores(app):
+    """Requests of every score (0 to 3 matches) and age, over several pages:
+    read page by page, they come in the one order, each exactly once."""
+    import random
+
+    expert, learner = person("expert", locale="en"), person("learner")
+    busy, other = make_queue(experts=[expert]), make_queue(experts=[expert])
+    declare(expert, region=["pe-cl", "mx-gt"], value_chain=["cocoa"], language=["en"])
+    rng = random.Random(3)
+    expected = []
+    for n in range(80):
+        region = rng.choice(["pe-cl", "mx-gt", "ec-co", None])
+        value_chain = rng.choice(["cocoa", "tourism", None])
+        language = rng.choice(["en", "es"])
+        created = T0 + timedelta(minutes=rng.randrange(60 * 24))
+        request = ask(learner, rng.choice([busy, other]), title=f"R{n:02d}", region=region,
+                      value_chain=value_chain, language=language, now=created)
+        score = (region in ("pe-cl", "mx-gt")) + (value_chain == "cocoa") + (language == "en")
+        expected.append((-score, created, request.id, f"R{n:02d}"))
+    expected = [title for *_key, title in sorted(expected)]
+    client = client_for(app, expert)
+    seen = []
+    for page in (1, 2, 3, 4):
+        html = client.get(f"/advice/inbox?page={page}").get_data(as_text=True)
+        assert f"80 requests waiting · Page {page} of 4." in html
+        seen += waiting(html)
+    assert seen == expected
+
+
+def test_an_expert_without_declared_expertise_sees_the_oldest_first(app):
+    expert, learner = person("expert", locale="en"), person("learner")
+    queue = make_queue(experts=[expert])
+    for n in (3, 1, 2):
+        ask(learner, queue, title=f"Asked {n}", region="pe-cl", now=T0 + timedelta(minutes=n))
+    html = client_for(app, expert).get("/advice/inbox").get_data(as_text=True)
+    assert waiting(html) == ["Asked 1", "Asked 2", "Asked 3"]
+    assert "0 matches with your expertise" in html
+
+
+def test_the_inbox_shows_the_most_urgent_held_requests_and_links_to_all_of_them(app):
+    from lms.advice.queue import HELD_ON_INBOX, PAGE_SIZE
+
+    expert, learner = person("expert", locale="en"), person("learner")
+    queue = make_queue(experts=[expert])
+    count = PAGE_SIZE + 3
+    for n in range(count):
+        # the later asked, the later due: "Held 00" is the most urgent
+        request = ask(learner, queue, title=f"Held {n:02d}", now=T0 + timedelta(minutes=n))
+        service.claim(request.id, expert)
+    client = client_for(app, expert)
+    inbox = client.get("/advice/inbox").get_data(as_text=True)
+    assert held(inbox) == [f"Held {n:02d}" for n in range(HELD_ON_INBOX)]
+    assert f"The {HELD_ON_INBOX} most urgent of the {count} requests I handle." in inbox
+    assert 'href="/advice/inbox/held">All the requests I handle</a>' in inbox
+
+    def titles(html):
+        return re.findall(r'<td><a href="/advice/requests/\d+">([^<]+)</a>', html)
+
+    first = client.get("/advice/inbox/held").get_data(as_text=True)
+    assert titles(first) == [f"Held {n:02d}" for n in range(PAGE_SIZE)]
+    assert f"{count} requests held · Page 1 of 2." in first
+    nav = re.search(r'<nav class="pagination" aria-label="Pages of the requests I handle">.*?</nav>',
+                    first, re.S)
+    assert nav and 'href="/advice/inbox/held?page=2"' in nav.group(0)
+    second = client.get("/advice/inbox/held?page=99").get_data(as_text=True)
+    assert titles(second) == [f"Held {n:02d}" for n in range(PAGE_SIZE, count)]
+
+    # Answered: no longer held, at once, on both pages.
+    done = db.session.scalar(select(AdviceRequest.id).where(AdviceRequest.title == "Held 00"))
+    service.post_message(done, expert, "answer", "Here is the answer.")
+    assert "Held 00" not in held(client.get("/advice/inbox").get_data(as_text=True))
+    assert "Held 00" not in titles(client.get("/advice/inbox/held").get_data(as_text=True))
+
+
+def test_few_held_requests_need_no_link_and_none_say_so(app):
+    expert, learner = person("expert", locale="en"), person("learner")
+    queue = make_queue(experts=[expert])
+    client = client_for(app, expert)
+    assert "You hold no request at the moment." in client.get("/advice/inbox/held").get_data(as_text=True)
+    request = ask(learner, queue, title="Only one")
+    service.claim(request.id, expert)
+    inbox = client.get("/advice/inbox").get_data(as_text=True)
+    assert held(inbox) == ["Only one"] and "/advice/inbox/held" not in inbox
+    page = client.get("/advice/inbox/held").get_data(as_text=True)
+    assert "1 request held." in page and 'class="pagination"' not in page

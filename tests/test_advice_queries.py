@@ -44,6 +44,8 @@ def queries_for(app, count_queries, user, path: str) -> int:
     ("/advice/inbox?page=2", "expert"),
     ("/advice/inbox?page=99999", "expert"),
     ("/advice/inbox?page=abc", "expert"),
+    ("/advice/inbox/held", "expert"),
+    ("/advice/inbox/held?page=2", "expert"),
     ("/advice/dashboard", "coordinator"),
     ("/advice/dashboard.csv?table=experts", "coordinator"),
     ("/advice/", "learner"),

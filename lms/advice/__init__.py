@@ -29,11 +29,14 @@ def _configure(state) -> None:
         app.config.setdefault(key, int(os.environ.get(key, default)))
     app.config.setdefault("PUBLIC_BASE_URL", os.environ.get("PUBLIC_BASE_URL", ""))
 
+    from lms.advice import display
     from lms.advice.notifications import unread_count_of_user
     from lms.advice.views import UNREAD_ATTRIBUTE, unread_notifications
     from lms.auth.service import SESSION_USER_EXTRAS
 
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    app.jinja_env.globals.update(duration=display.duration, sla_status=display.sla_status,
+                                  match_count=display.match_count)
     SESSION_USER_EXTRAS[UNREAD_ATTRIBUTE] = unread_count_of_user
 
 

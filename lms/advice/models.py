@@ -82,10 +82,18 @@ class Expertise(db.Model):
 class AdviceRequest(db.Model):
     __tablename__ = "advice_requests"
     __table_args__ = (
-        Index("ix_advice_requests_queue_state_created", "queue_id", "state", "created_at"),
+        # A queue's requests in a state, oldest first, with the columns the inbox
+        # scores a waiting request by: the inbox filtered to one queue reads it alone.
+        Index("ix_advice_requests_queue_state_created_match", "queue_id", "state", "created_at", "id",
+              "region", "value_chain", "language"),
         Index("ix_advice_requests_learner_created", "learner_id", "created_at"),
-        Index("ix_advice_requests_claimed_state", "claimed_by_id", "state"),
-        Index("ix_advice_requests_state", "state"),
+        # The requests an expert holds, by resolution due time (the inbox), read in the index.
+        Index("ix_advice_requests_claimed_state_due", "claimed_by_id", "state", "resolution_due_at", "id"),
+        # Requests in a state, oldest first, with the columns the inbox scores a
+        # waiting request by (queue, region, value chain, language): the inbox
+        # of several queues walks it per score without reading the table (lms.advice.queue).
+        Index("ix_advice_requests_state_created_match", "state", "created_at", "id", "queue_id", "region",
+              "value_chain", "language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,13 +8,15 @@ first, then re-reads the row and no longer matches).
 """
 from __future__ import annotations
 
+import functools
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Integer, and_, bindparam, func, literal_column, or_, select, union_all, update
+from sqlalchemy.engine import Row
 
 from lms.advice import sla
 from lms.advice.models import AdviceQueue, AdviceRequest, Expertise, QueueMember
@@ -23,7 +25,8 @@ from lms.advice.transitions import (ACTIVE_STATES, AWAITING_LEARNER, CLAIMED, OP
 from lms.auth.models import User
 from lms.extensions import db
 
-PAGE_SIZE = 25  # requests waiting, a page of the inbox
+PAGE_SIZE = 25  # requests waiting (or held), a page of the inbox
+HELD_ON_INBOX = 10  # the most urgent requests held, shown above those waiting
 
 
 def lease_length() -> timedelta:
@@ -108,7 +111,9 @@ def queue_experts(queue_id: int) -> list[User]:
 
 @dataclass
 class InboxRow:
-    request: AdviceRequest
+    request: Row  # SHOWN_COLUMNS of the request
+    queue: AdviceQueue
+    queue_name: str  # in the reader's language
     score: int
     status: sla.Status
     waited_seconds: int
@@ -116,7 +121,8 @@ class InboxRow:
 
 @dataclass
 class Inbox:
-    mine: list[InboxRow]
+    mine: list[InboxRow]        # the first HELD_ON_INBOX requests held, the most urgent first
+    total_mine: int
     available: list[InboxRow]
     total_available: int
     page: int
@@ -125,12 +131,22 @@ class Inbox:
     queue_filter: int | None
     expertise: dict[str, set[str]]
 
-    def queue(self, queue_id: int) -> AdviceQueue | None:
-        return next((item for item in self.queues if item.id == queue_id), None)
-
     def args(self) -> dict[str, int]:
         """The filters in use, as query arguments (kept in the links to other pages)."""
         return {"queue": self.queue_filter} if self.queue_filter is not None else {}
+
+
+@dataclass
+class HeldPage:
+    """All the requests an expert holds, PAGE_SIZE a page (/advice/inbox/held)."""
+
+    rows: list[InboxRow]
+    total: int
+    page: int
+    pages: int
+
+    def args(self) -> dict[str, int]:
+        return {}
 
 
 def expertise_of(user_id: int) -> dict[str, set[str]]:
@@ -141,57 +157,177 @@ def expertise_of(user_id: int) -> dict[str, set[str]]:
     return result
 
 
-def _score(expertise: dict[str, set[str]]):
-    """1 point per match of region, value chain and language: an SQL expression
-    built from the expert's (few) codes, so the database sorts by it."""
-    parts = []
-    for column, kind in ((AdviceRequest.region, "region"), (AdviceRequest.value_chain, "value_chain"),
-                         (AdviceRequest.language, "language")):
-        codes = sorted(expertise.get(kind) or ())
-        parts.append(case((column.in_(codes), 1), else_=0) if codes else literal(0))
-    return (parts[0] + parts[1] + parts[2]).label("score")
+MATCH_KINDS = ((AdviceRequest.region, "region"), (AdviceRequest.value_chain, "value_chain"),
+               (AdviceRequest.language, "language"))
+
+# What the inbox shows of a request (and lms.advice.sla.status reads): read as
+# plain rows, not ORM objects, since the page only shows them.
+SHOWN_COLUMNS = (
+    AdviceRequest.id, AdviceRequest.title, AdviceRequest.queue_id, AdviceRequest.region,
+    AdviceRequest.value_chain, AdviceRequest.phase, AdviceRequest.language, AdviceRequest.state,
+    AdviceRequest.claimed_by_id, AdviceRequest.created_at, AdviceRequest.first_response_due_at,
+    AdviceRequest.first_response_at, AdviceRequest.resolution_due_at, AdviceRequest.active_seconds,
+    AdviceRequest.active_since)
+
+
+def _scoring(kinds: tuple[str, ...], points: int):
+    """SQL: the request scores `points`, one point per match of region, value
+    chain and language with the expert's codes (bound as lists named after the
+    kinds; `kinds` are those the expert declared codes for). Written as which
+    kinds match and which do not, rather than as a sum, so that the planner
+    estimates it from each column's statistics (PostgreSQL takes a sum's
+    equality for a rare one and sorts instead of walking the index)."""
+    def match(column, kind):
+        return column.in_(bindparam(kind, expanding=True))
+
+    def miss(column, kind):
+        return or_(column.is_(None), column.not_in(bindparam(kind, expanding=True)))
+
+    columns = [(column, kind) for column, kind in MATCH_KINDS if kind in kinds]
+    return or_(*(and_(*(match(column, kind) if kind in matched else miss(column, kind)
+                        for column, kind in columns))
+                 for matched in itertools.combinations(kinds, points)))
+
+
+def _pages(total: int, page: int) -> tuple[int, int]:
+    """(page clamped to the pages there are, number of pages)."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    return min(max(1, page), pages), pages
+
+
+def _held_condition():
+    return (AdviceRequest.claimed_by_id == bindparam("user_id"),
+            AdviceRequest.state.in_((CLAIMED, AWAITING_LEARNER)))
+
+
+# The statements are built once (per kind of expertise) and run with bound
+# values: building them costs more than running them.
+
+@functools.cache
+def _counts_statement():
+    """How many requests the expert holds, and how many wait in the queues."""
+    held = select(func.count()).select_from(AdviceRequest).where(*_held_condition())
+    waiting = (select(func.count()).select_from(AdviceRequest)
+               .where(AdviceRequest.state == SUBMITTED,
+                      AdviceRequest.queue_id.in_(bindparam("queue_ids", expanding=True))))
+    return select(held.scalar_subquery(), waiting.scalar_subquery())
+
+
+@functools.cache
+def _held_statement():
+    """The requests held, by resolution due time: the ids are sorted in the index
+    (claimed_by_id, state, resolution_due_at, id) alone, then only the rows shown are read."""
+    ids = (select(AdviceRequest.id).where(*_held_condition())
+           .order_by(AdviceRequest.resolution_due_at, AdviceRequest.id)
+           .limit(bindparam("limit")).offset(bindparam("offset")).subquery())
+    return (select(*SHOWN_COLUMNS).join(ids, ids.c.id == AdviceRequest.id)
+            .order_by(AdviceRequest.resolution_due_at, AdviceRequest.id))
+
+
+@functools.cache
+def _waiting_statement(kinds: tuple[str, ...]):
+    """Requests waiting in some queues at [offset, offset + limit) of the order
+    "most points first, then the oldest", in one statement.
+
+    The score depends on the expert, so no index holds that order; but within
+    one score the order is the index's (state, created_at, id, ...), which also
+    holds the columns the score is computed from. So each score is one branch
+    that walks that index oldest first and stops after offset + limit rows
+    ("reach"), and the branches are merged: only the rows shown are read from
+    the table."""
+    base = (AdviceRequest.state == SUBMITTED,
+            AdviceRequest.queue_id.in_(bindparam("queue_ids", expanding=True)))
+    best = len(kinds)
+    branches = []
+    for points in range(best, -1, -1):
+        branch = (select(AdviceRequest.id, AdviceRequest.created_at,
+                         literal_column(str(points), Integer).label("score"))
+                  .where(*base, *((_scoring(kinds, points),) if best else ()))
+                  .order_by(AdviceRequest.created_at, AdviceRequest.id).limit(bindparam("reach")).subquery())
+        branches.append(select(branch))
+    merged = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
+    page = (select(merged.c.id, merged.c.score)
+            .order_by(merged.c.score.desc(), merged.c.created_at, merged.c.id)
+            .limit(bindparam("limit")).offset(bindparam("offset")).subquery())
+    return (select(*SHOWN_COLUMNS, page.c.score).join(page, page.c.id == AdviceRequest.id)
+            .order_by(page.c.score.desc(), AdviceRequest.created_at, AdviceRequest.id))
+
+
+def _held_rows(user_id: int, offset: int, limit: int) -> list[Row]:
+    """Requests held (SHOWN_COLUMNS), the nearest resolution due time first."""
+    return list(db.session.execute(_held_statement(), {"user_id": user_id, "limit": limit, "offset": offset}))
+
+
+def _waiting_rows(wanted: set[int], expertise: dict[str, set[str]], offset: int,
+                  limit: int) -> list[Row]:
+    """The page of requests waiting in the `wanted` queues (SHOWN_COLUMNS and
+    their score), best matches first, then oldest."""
+    kinds = tuple(kind for _column, kind in MATCH_KINDS if expertise.get(kind))
+    values = {kind: sorted(expertise[kind]) for kind in kinds}
+    return list(db.session.execute(_waiting_statement(kinds), {
+        **values, "queue_ids": sorted(wanted) or [-1], "reach": offset + limit, "limit": limit,
+        "offset": offset}))
+
+
+def _visible_queues(member: Membership) -> list[AdviceQueue]:
+    statement = select(AdviceQueue).order_by(AdviceQueue.position, AdviceQueue.id)
+    if not member.is_admin:
+        statement = statement.where(AdviceQueue.id.in_(member.queue_ids or {-1}))
+    return list(db.session.scalars(statement))
 
 
 def inbox(user, member: Membership, now: datetime, page: int = 1, queue_id: int | None = None) -> Inbox:
     """The requests this expert can take, best matches first, then oldest, PAGE_SIZE
-    a page (one COUNT, then LIMIT/OFFSET; a page past the end gives the last one,
-    below 1 the first); and those they hold, on every page. A fixed number of
-    queries whatever the data size."""
-    queue_ids = set(member.queue_ids) if not member.is_admin else None
-    queues_statement = select(AdviceQueue).order_by(AdviceQueue.position, AdviceQueue.id)
-    if queue_ids is not None:
-        queues_statement = queues_statement.where(AdviceQueue.id.in_(queue_ids or {-1}))
-    queues = list(db.session.scalars(queues_statement))
+    a page (a page past the end gives the last one, below 1 the first); and the
+    HELD_ON_INBOX most urgent of those they hold, on every page, with how many
+    they hold (all of them: `held`). A fixed number of queries whatever the
+    data size; none reads more rows of the table than it shows."""
+    queues = _visible_queues(member)
     visible_ids = {queue.id for queue in queues}
     if queue_id is not None and queue_id not in visible_ids:
         queue_id = None
     wanted = {queue_id} if queue_id is not None else visible_ids
     expertise = expertise_of(user.id)
-    by_queue = {queue.id: queue for queue in queues}
+    row = _Rows(queues, now)
 
-    mine_rows = db.session.scalars(
-        select(AdviceRequest).options(joinedload(AdviceRequest.queue))
-        .where(AdviceRequest.claimed_by_id == user.id, AdviceRequest.state.in_((CLAIMED, AWAITING_LEARNER)))
-        .order_by(AdviceRequest.resolution_due_at, AdviceRequest.id).limit(200)).all()
-    mine = [_row(request, 0, by_queue, now) for request in mine_rows]
+    total_mine, total = db.session.execute(
+        _counts_statement(), {"user_id": user.id, "queue_ids": sorted(wanted) or [-1]}).one()
+    mine = [row(request) for request in _held_rows(user.id, 0, HELD_ON_INBOX)]
 
-    base = (AdviceRequest.state == SUBMITTED, AdviceRequest.queue_id.in_(wanted or {-1}))
-    total = db.session.scalar(select(func.count()).select_from(AdviceRequest).where(*base)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
-    score = _score(expertise)
-    rows = db.session.execute(
-        select(AdviceRequest, score).where(*base)
-        .order_by(score.desc(), AdviceRequest.created_at, AdviceRequest.id)
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    available = [_row(request, points, by_queue, now) for request, points in rows]
-    return Inbox(mine, available, total, page, pages, queues, queue_id, expertise)
+    page, pages = _pages(total, page)
+    rows = _waiting_rows(wanted, expertise, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    available = [row(request, request.score) for request in rows]
+    return Inbox(mine, total_mine, available, total, page, pages, queues, queue_id, expertise)
 
 
-def _row(request: AdviceRequest, score: int, queues: dict[int, AdviceQueue], now: datetime) -> InboxRow:
-    queue = queues.get(request.queue_id) or request.queue
-    return InboxRow(request, score, sla.status(request, queue, now),
-                    max(0, int((now - request.created_at).total_seconds())))
+def held(user, member: Membership, now: datetime, page: int = 1) -> HeldPage:
+    """Every request `user` holds (claimed or awaiting the learner), the nearest
+    resolution due time first, PAGE_SIZE a page."""
+    row = _Rows(_visible_queues(member), now)
+    total = db.session.scalar(select(func.count()).select_from(AdviceRequest).where(*_held_condition()),
+                              {"user_id": user.id}) or 0
+    page, pages = _pages(total, page)
+    rows = [row(request) for request in _held_rows(user.id, (page - 1) * PAGE_SIZE, PAGE_SIZE)]
+    return HeldPage(rows, total, page, pages)
+
+
+class _Rows:
+    """Makes InboxRows, naming each queue once (names are picked in the reader's language)."""
+
+    def __init__(self, queues: list[AdviceQueue], now: datetime) -> None:
+        self.queues = {queue.id: queue for queue in queues}
+        self.names: dict[int, str] = {}
+        self.now = now
+
+    def __call__(self, request: Row, score: int = 0) -> InboxRow:
+        queue = self.queues.get(request.queue_id)
+        if queue is None:  # held in a queue one no longer belongs to
+            queue = self.queues[request.queue_id] = db.session.get(AdviceQueue, request.queue_id)
+        name = self.names.get(queue.id)
+        if name is None:
+            name = self.names[queue.id] = queue.name()
+        return InboxRow(request, queue, name, score, sla.status(request, queue, self.now),
+                        max(0, int((self.now - request.created_at).total_seconds())))
 
 
 # Claims and leases ------------------------------------------------------------------

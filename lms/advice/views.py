@@ -333,6 +333,14 @@ def inbox():
                            phase_labels=service.PHASE_LABELS, action_form=ActionForm(formdata=None))
 
 
+@bp.route("/inbox/held")
+@role_required("expert")
+def held():
+    member = queue.membership(current_user)
+    box = queue.held(current_user, member, utcnow(), page=page_number(request.args.get("page")))
+    return render_template("advice/held.html", box=box, state_labels=STATE_LABELS)
+
+
 @bp.route("/expertise", methods=["GET", "POST"])
 @role_required("expert")
 def expertise():
