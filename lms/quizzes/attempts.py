@@ -260,37 +260,35 @@ def attempt_questions(attempt: Attempt) -> list[Question]:
     return [found[qid] for qid in ids if qid in found]
 
 
-# Questions with their texts, as grading reads them, per process while the content
-# version stays (lms.content.version; questions and their texts count as content).
+@dataclass(frozen=True)
+class GradingQuestion:
+    """What grading an answer reads of a question: plain values (about 6 KB a quiz,
+    where the questions with their texts as ORM objects held ~150 KB)."""
+    id: int
+    type: str
+    grading: Mapping[str, Any] | None
+    spec: QuestionSpec
+
+
+# Per process while the content version stays (lms.content.version; questions
+# and their texts count as content).
 _grading_questions = version.StampCache(size=256)
 
 
-def grading_questions(attempt: Attempt) -> list[Question]:
-    """attempt_questions() for grading an answer: kept per content version,
-    detached from the session (read only: nothing may be loaded from them)."""
+def grading_questions(attempt: Attempt) -> list[GradingQuestion]:
+    """The attempt's questions in its order, as grading reads them: kept per
+    content version (else two queries, as attempt_questions)."""
     ids = tuple(attempt.question_ids or ())
     if not ids:
         return []
 
-    def build() -> dict[int, Question]:
-        questions = attempt_questions(attempt)
-        for question in questions:
-            db.session.expunge(question)  # its texts go with it (cascade)
-        return {question.id: question for question in questions}
+    def build() -> dict[int, GradingQuestion]:
+        return {q.id: GradingQuestion(q.id, q.type, q.grading, question_spec(q))
+                for q in attempt_questions(attempt)}
 
     # Keyed on the set of questions: every attempt shows them in its own order.
     found = _grading_questions.get(("questions", tuple(sorted(set(ids)))), build)
     return [found[qid] for qid in ids if qid in found]
-
-
-# Their grading specs (plain values), kept the same way: building them reads every text.
-_grading_specs = version.StampCache(size=256)
-
-
-def grading_specs(questions: list[Question]) -> dict[int, QuestionSpec]:
-    """{question id: QuestionSpec} of these questions, per content version."""
-    return _grading_specs.get(("specs", tuple(sorted({q.id for q in questions}))),
-                              lambda: {q.id: question_spec(q) for q in questions})
 
 
 def save_answers(attempt: Attempt, form, submit: bool = False) -> SaveOutcome:
@@ -323,7 +321,7 @@ def save_answers(attempt: Attempt, form, submit: bool = False) -> SaveOutcome:
     return SaveOutcome(attempt, saved=closed, submitted=closed, already_closed=not closed)
 
 
-def _close(attempt: Attempt, questions: list[Question], when: datetime, timed_out: bool) -> bool:
+def _close(attempt: Attempt, questions: list[GradingQuestion], when: datetime, timed_out: bool) -> bool:
     """Submit and grade, once. False (and nothing written) if it was already closed.
 
     Graded in memory first; the answers and their grades are flushed in one
@@ -332,7 +330,7 @@ def _close(attempt: Attempt, questions: list[Question], when: datetime, timed_ou
     objects: the hooks and the result are read from them, not reloaded.
     """
     by_id = {q.id: q for q in questions}
-    specs = grading_specs(questions)
+    specs = {q.id: q.spec for q in questions}
     pending = False
     for response in attempt.responses:
         question = by_id.get(response.question_id)
@@ -394,7 +392,7 @@ def close_expired(user_id: int | None = None, quiz_id: int | None = None,
     for attempt_id in db.session.scalars(statement).all():
         attempt = load_attempt(attempt_id)
         if attempt is not None and attempt.state == IN_PROGRESS:
-            closed += _close(attempt, attempt_questions(attempt), attempt.deadline, timed_out=True)
+            closed += _close(attempt, grading_questions(attempt), attempt.deadline, timed_out=True)
     return closed
 
 
