@@ -9,8 +9,8 @@ Learners are inserted in bulk (lms.progress.seed): each opens the first
 lesson and goes on with probability 0.9 per lesson, attempts the quizzes of
 the modules they finished, and completions come from the real recompute.
 The report is requested through the app (an admin signed in, full HTML page
-with charts) and timed over several runs, computed afresh each time and with its
-quiz figures from the cache (the warm-up run fills it) (median wall and CPU time of this
+with charts) and timed over several runs, computed afresh each time and with
+the whole report from the per-worker cache (the warm-up run fills it) (median wall and CPU time of this
 process); the query count is the number of SQL statements one request runs;
 `--slowest N` lists each page's N slowest statements (best time over the runs).
 The load average (1, 5, 15 minutes) is printed at the start, before the
@@ -204,7 +204,7 @@ def main() -> None:
     report = f"/trainer/courses/{SLUG}/report"
     for label, url, cache_seconds in (
         ("trainer report, computed afresh", report, 0),
-        ("trainer report, quiz figures from the per-worker cache (120 s)", report, 120),
+        ("trainer report from the per-worker cache (120 s)", report, 120),
         ("trainer report, filtered (region pe-cl, Spanish), afresh", f"{report}?region=pe-cl&language=es", 0),
         ("item analysis of one quiz (10 questions)", f"{report}/quizzes/{first_quiz}", 0),
         ("inactive learners CSV (all rows)", f"{report}/inactive.csv", 0),
