@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import render_template
 
 from lms.advice.views import unread_notifications
-from lms.i18n import current_language
-from lms.ops.page_shell import cached_piece, part
+from lms.ops.page_shell import Fill, cached_piece, part
 
 
 @part("notifications")
-def notifications_link() -> str:
+def notifications_link(fill: Fill) -> str:
     count = unread_notifications()
-    return cached_piece(("notifications", current_language(), count),
+    return cached_piece(("notifications", fill.language, count),
                         lambda: render_template("advice/_notifications_link.html", count=count))

@@ -12,8 +12,9 @@ fills the markers in: a dict lookup and a short string per piece.
 Templates write a personal piece as `{{ personal("name", arg, ...) }}`. Outside
 a shell (any other page, a page with a flashed message, debug mode) the piece
 is made on the spot, so a template has one code path. A piece is a function
-registered with `@part("name")`; it gets its arguments back as strings, reads
-the request's state (`current_user`, `g`) and returns HTML. Pieces that hold a
+registered with `@part("name")`; it gets the request's `Fill` (the reader's
+language and the request's `g`, looked up once per page rather than once per
+piece) and its arguments back as strings, and returns HTML. Pieces that hold a
 form use `cached_piece`, which keeps them with a placeholder for the token;
 pieces that depend only on the language use `snippet`.
 
@@ -25,6 +26,8 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote
 
 from flask import current_app, g, request, session
@@ -37,6 +40,23 @@ _TOKEN = "csrf-token-" + secrets.token_hex(16)
 _BUILDING = "page_shell_building"
 
 PARTS: dict[str, Callable[..., str]] = {}
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What pieces read of the request, found once per page."""
+    language: str
+    state: Any  # the request's `g` itself (not the proxy): state.get("course_marks")
+
+
+def _fill_context() -> Fill:
+    fill = g.get("page_shell_fill")
+    if fill is None:
+        from lms.i18n import current_language
+
+        fill = Fill(current_language(), g._get_current_object())
+        g.page_shell_fill = fill
+    return fill
 _shells = None
 _pieces = None
 
@@ -54,7 +74,7 @@ def personal(name: str, *args: object) -> Markup:
     if g.get(_BUILDING):
         encoded = "|".join(quote(str(arg), safe="") for arg in args)
         return Markup(f"<!--{_SECRET}:{name}:{encoded}-->")
-    return Markup(PARTS[name](*(str(arg) for arg in args)))
+    return Markup(PARTS[name](_fill_context(), *(str(arg) for arg in args)))
 
 
 def _field() -> str:
@@ -133,14 +153,14 @@ def shared_page(key: tuple, render: Callable[[], str]) -> str:
     full_key = (key, code_version(), current_language(), request.full_path,
                 tuple(sorted(current_user.roles)))
     shell = _shells.get(full_key, build)
-    filled = _HOLE.sub(_fill, shell)
-    return filled.replace(_TOKEN, generate_csrf())
+    fill = _fill_context()
 
+    def piece(match: re.Match) -> str:
+        arguments = match.group(2)
+        args = [unquote(arg) for arg in arguments.split("|")] if arguments else []
+        return PARTS[match.group(1)](fill, *args)
 
-def _fill(match: re.Match) -> str:
-    arguments = match.group(2)
-    args = [unquote(arg) for arg in arguments.split("|")] if arguments else []
-    return PARTS[match.group(1)](*args)
+    return _HOLE.sub(piece, shell).replace(_TOKEN, generate_csrf())
 
 
 def init_app(app) -> None:  # noqa: ANN001

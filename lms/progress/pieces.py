@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from flask import g, render_template
 
-from lms.i18n import current_language
-from lms.ops.page_shell import cached_piece, part, snippet
+from lms.ops.page_shell import Fill, cached_piece, part, snippet
 
 
 def show_marks(marks) -> None:  # noqa: ANN001 - lms.progress.service.CourseMarks or None
@@ -18,30 +17,30 @@ def show_marks(marks) -> None:  # noqa: ANN001 - lms.progress.service.CourseMark
 
 
 @part("done_mark")
-def done_mark(lesson_id: str) -> str:
-    marks = g.get("course_marks")
+def done_mark(fill: Fill, lesson_id: str) -> str:
+    marks = fill.state.get("course_marks")
     if marks is None or not marks.is_done(int(lesson_id)):
         return ""
-    return snippet("done_mark", current_language(), lambda: render_template("progress/_done_mark.html"))
+    return snippet("done_mark", fill.language, lambda: render_template("progress/_done_mark.html"))
 
 
 @part("quiz_mark")
-def quiz_mark(module_id: str) -> str:
-    marks = g.get("course_marks")
+def quiz_mark(fill: Fill, module_id: str) -> str:
+    marks = fill.state.get("course_marks")
     if marks is None or int(module_id) not in marks.passed_modules:
         return ""
-    return snippet("quiz_mark", current_language(), lambda: render_template("progress/_quiz_mark.html"))
+    return snippet("quiz_mark", fill.language, lambda: render_template("progress/_quiz_mark.html"))
 
 
 @part("lesson_progress")
-def lesson_progress(slug: str, lesson_key: str, lesson_id: str, next_key: str) -> str:
+def lesson_progress(fill: Fill, slug: str, lesson_key: str, lesson_id: str, next_key: str) -> str:
     """Enrol first / done / the "Mark as done" form, for the signed-in learner."""
-    marks = g.get("course_marks")
+    marks = fill.state.get("course_marks")
     if marks is None:
         return ""
     state = "not_enrolled" if not marks.enrolled else "done" if marks.is_done(int(lesson_id)) else "open"
     return cached_piece(
-        ("lesson_progress", current_language(), slug, lesson_key, next_key, state),
+        ("lesson_progress", fill.language, slug, lesson_key, next_key, state),
         lambda: render_template("progress/_lesson_progress.html", state=state, slug=slug,
                                 lesson_key=lesson_key, next_key=next_key),
     )
