@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import DEV_SECRET, ROOT, Config, DevelopmentConfig
-from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.extensions import babel, csrf, db, init_limiter, login_manager, migrate
 
 
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:
@@ -31,7 +31,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)

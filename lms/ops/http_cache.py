@@ -105,7 +105,7 @@ def content_etag(stamp: str | None, *parts: object) -> Response | None:
         return None  # a page showing a flashed message is tagged by its body
     g.content_etag_parts = (stamp, *parts)
     g.content_etag_tag = tag = _stamped(*g.content_etag_parts)
-    if tag is None or "If-None-Match" not in request.headers or not request.if_none_match.contains_weak(tag):
+    if tag is None or "HTTP_IF_NONE_MATCH" not in request.environ or not request.if_none_match.contains_weak(tag):
         return None
     response = Response(status=304)
     response.set_etag(tag, weak=True)
@@ -173,7 +173,7 @@ def conditional_public_page(response: Response) -> Response:
         tag = g.get("content_etag_tag") if session.get(_csrf_field(), "") == "" else _stamped(*parts)
     response.set_etag(tag or body_etag(response.get_data()), weak=True)
     _public_headers(response)
-    if "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers:
+    if "HTTP_IF_NONE_MATCH" not in request.environ and "HTTP_IF_MODIFIED_SINCE" not in request.environ:
         return response  # nothing to compare: the page as it is
     return response.make_conditional(request)
 
