@@ -80,6 +80,12 @@ def current() -> str | None:
     return stamp
 
 
+def process_stamp(database: str) -> tuple[str | None, float] | None:
+    """(stamp, monotonic time read) this process trusts for `database`, if any:
+    for code outside a request (lms.ops.visitor_cache). None after a change."""
+    return _process_stamps.get(database)
+
+
 def forget() -> None:
     """Read the stamp again at the next request (this process)."""
     _process_stamps.clear()

@@ -5,6 +5,7 @@ static         fingerprinted static URLs (`static_url`) with long cache lifetime
 http_cache     ETag / If-None-Match on public pages for visitors
 page_shell     signed-in content pages from a shared shell with personal holes
 sessions       signed-cookie sessions, verified cookies remembered per process
+visitor_cache  visitors' copies of public pages answered before Flask runs
 backup         `flask lms backup` / `flask lms restore` for SQLite (cli.py)
 """
 from __future__ import annotations
@@ -14,10 +15,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Called by create_app after Flask-Babel, templating and the blueprints are set up."""
-    from lms.ops import http_cache, page_shell, sessions, static, translations
+    from lms.ops import http_cache, page_shell, sessions, static, translations, visitor_cache
 
     translations.install(app)
     static.init_app(app)
     http_cache.init_app(app)
     page_shell.init_app(app)
     sessions.init_app(app)
+    visitor_cache.init_app(app)

@@ -145,6 +145,9 @@ def visitor_page(name: str, render: Callable[[], str]) -> str:
 
     html = _visitor_pages.get((name, code_version(), current_language(), request.full_path), build)
     if _TOKEN_PLACEHOLDER not in html:
+        from lms.ops.visitor_cache import mark_shareable
+
+        mark_shareable()  # the same bytes for every visitor of this language
         return html
     from flask_wtf.csrf import generate_csrf
 
