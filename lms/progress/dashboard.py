@@ -113,28 +113,26 @@ def _records(user_id: int, course_ids: list[int]) -> tuple[dict[int, set[int]], 
 _titles = version.StampCache(size=2048)
 
 
+def _load_titles(model, text_model, parent_column, ids: list[int]) -> dict[int, dict[str, tuple]]:  # noqa: ANN001
+    """{id: {language: (key, title)}} of lessons or modules (one query)."""
+    found: dict[int, dict[str, tuple]] = {item_id: {} for item_id in ids}
+    for item_id, key, language, title in db.session.execute(
+        select(model.id, model.key, text_model.language, text_model.title)
+        .join(text_model, parent_column == model.id)
+        .where(model.id.in_(ids))
+    ):
+        found[item_id][language] = (key, title)
+    return found
+
+
 def _lesson_titles(lesson_ids: list[int]) -> dict[int, dict[str, tuple]]:
     from lms.content.models import Lesson
 
-    found: dict[int, dict[str, tuple]] = {lesson_id: {} for lesson_id in lesson_ids}
-    for lesson_id, key, language, title in db.session.execute(
-        select(Lesson.id, Lesson.key, LessonText.language, LessonText.title)
-        .join(LessonText, LessonText.lesson_id == Lesson.id)
-        .where(Lesson.id.in_(lesson_ids))
-    ):
-        found[lesson_id][language] = (key, title)
-    return found
+    return _load_titles(Lesson, LessonText, LessonText.lesson_id, lesson_ids)
 
 
 def _module_titles(module_ids: list[int]) -> dict[int, dict[str, tuple]]:
-    found: dict[int, dict[str, tuple]] = {module_id: {} for module_id in module_ids}
-    for module_id, key, language, title in db.session.execute(
-        select(Module.id, Module.key, ModuleText.language, ModuleText.title)
-        .join(ModuleText, ModuleText.module_id == Module.id)
-        .where(Module.id.in_(module_ids))
-    ):
-        found[module_id][language] = (key, title)
-    return found
+    return _load_titles(Module, ModuleText, ModuleText.module_id, module_ids)
 
 
 def _titles_of(kind: str, ids: list[int], load) -> dict[int, dict[str, tuple]]:  # noqa: ANN001
