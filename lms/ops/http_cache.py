@@ -44,7 +44,7 @@ CACHE_CONTROL = "private, no-cache"
 
 
 def body_etag(body: bytes) -> str:
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    field = csrf_field()
     signed = g.get(field)
     if signed:
         body = body.replace(signed.encode(), b"")
@@ -58,7 +58,8 @@ def body_etag(body: bytes) -> str:
 _code_version: str | None = None
 
 
-def _csrf_field() -> str:
+def csrf_field() -> str:
+    """The form field (and the key in the session and in `g`) of the CSRF token."""
     return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
 
@@ -90,7 +91,7 @@ def _stamped(*parts: object) -> str | None:
     from lms.i18n import current_language
 
     # A page holding a CSRF token is only "not modified" for the session the token is of.
-    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
+    raw = session.get(csrf_field(), "")
     digest = hashlib.blake2b(digest_size=16)
     for part in (*parts, code_version(), current_language(), request.full_path, raw):
         digest.update(str(part).encode() + b"\0")
@@ -115,7 +116,24 @@ def content_etag(stamp: str | None, *parts: object) -> Response | None:
 
 # Visitors' copies of content pages, per process (lms.content.version keys them).
 _visitor_pages = None
-_TOKEN_PLACEHOLDER = "csrf-token-" + secrets.token_hex(16)
+# Stands for the CSRF token in pages kept for several people (here and lms.ops.page_shell).
+TOKEN_PLACEHOLDER = "csrf-token-" + secrets.token_hex(16)
+
+
+def render_with_token_placeholder(render: Callable[[], str]) -> str:
+    """`render()` with TOKEN_PLACEHOLDER wherever csrf_token() puts this session's
+    token, so the result can be kept and each person's token put in later. Makes
+    no token (and so no session) of its own."""
+    field = csrf_field()
+    previous = g.get(field)
+    setattr(g, field, TOKEN_PLACEHOLDER)  # what csrf_token() gives the template
+    try:
+        return render()
+    finally:
+        if previous is None:
+            g.pop(field, None)
+        else:
+            setattr(g, field, previous)
 
 
 def visitor_page(name: str, render: Callable[[], str]) -> str:
@@ -134,24 +152,16 @@ def visitor_page(name: str, render: Callable[[], str]) -> str:
 
     if _visitor_pages is None:
         _visitor_pages = version.StampCache(size=64)
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-
-    def build() -> str:
-        setattr(g, field, _TOKEN_PLACEHOLDER)  # what csrf_token() gives the template
-        try:
-            return render()
-        finally:
-            g.pop(field, None)
-
-    html = _visitor_pages.get((name, code_version(), current_language(), request.full_path), build)
-    if _TOKEN_PLACEHOLDER not in html:
+    html = _visitor_pages.get((name, code_version(), current_language(), request.full_path),
+                              lambda: render_with_token_placeholder(render))
+    if TOKEN_PLACEHOLDER not in html:
         from lms.ops.visitor_cache import mark_shareable
 
         mark_shareable()  # the same bytes for every visitor of this language
         return html
     from flask_wtf.csrf import generate_csrf
 
-    return html.replace(_TOKEN_PLACEHOLDER, generate_csrf())  # this visitor's, signed
+    return html.replace(TOKEN_PLACEHOLDER, generate_csrf())  # this visitor's, signed
 
 
 def _public_headers(response: Response) -> None:
@@ -173,7 +183,7 @@ def conditional_public_page(response: Response) -> Response:
     tag = None
     if parts:
         # Computed before rendering, unless rendering gave the session a CSRF token.
-        tag = g.get("content_etag_tag") if session.get(_csrf_field(), "") == "" else _stamped(*parts)
+        tag = g.get("content_etag_tag") if session.get(csrf_field(), "") == "" else _stamped(*parts)
     response.set_etag(tag or body_etag(response.get_data()), weak=True)
     _public_headers(response)
     if "HTTP_IF_NONE_MATCH" not in request.environ and "HTTP_IF_MODIFIED_SINCE" not in request.environ:

@@ -34,12 +34,15 @@ from flask import current_app, g, request, session
 from flask_login import current_user
 from markupsafe import Markup
 
+from lms.ops.http_cache import TOKEN_PLACEHOLDER, code_version, render_with_token_placeholder
+
 _SECRET = secrets.token_hex(8)
 _HOLE = re.compile(rf"<!--{_SECRET}:([a-z_]+):([^>]*)-->")
-_TOKEN = "csrf-token-" + secrets.token_hex(16)
 _BUILDING = "page_shell_building"
 
 PARTS: dict[str, Callable[..., str]] = {}
+_shells = None
+_pieces = None
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,6 @@ def _fill_context() -> Fill:
         fill = Fill(current_language(), g._get_current_object())
         g.page_shell_fill = fill
     return fill
-_shells = None
-_pieces = None
 
 
 def part(name: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
@@ -77,23 +78,6 @@ def personal(name: str, *args: object) -> Markup:
     return Markup(PARTS[name](_fill_context(), *(str(arg) for arg in args)))
 
 
-def _field() -> str:
-    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-
-
-def _with_token_placeholder(render: Callable[[], str]) -> str:
-    """What `render()` gives with the placeholder where csrf_token() would go."""
-    from flask_wtf.csrf import generate_csrf
-
-    field = _field()
-    token = generate_csrf()  # the session keeps the raw token; g, the signed one
-    setattr(g, field, _TOKEN)
-    try:
-        return render()
-    finally:
-        setattr(g, field, token)
-
-
 def cached_piece(key: tuple, render: Callable[[], str]) -> str:
     """A piece the same for everyone with the same `key` (give the language and
     whatever the piece shows), kept per content version with its CSRF token
@@ -105,8 +89,8 @@ def cached_piece(key: tuple, render: Callable[[], str]) -> str:
 
     if _pieces is None:
         _pieces = version.StampCache(size=512)
-    html = _pieces.get(key, lambda: _with_token_placeholder(render))
-    return html.replace(_TOKEN, generate_csrf()) if _TOKEN in html else html
+    html = _pieces.get(key, lambda: render_with_token_placeholder(render))
+    return html.replace(TOKEN_PLACEHOLDER, generate_csrf()) if TOKEN_PLACEHOLDER in html else html
 
 
 _snippets: dict[tuple[str, str], str] = {}
@@ -138,7 +122,6 @@ def shared_page(key: tuple, render: Callable[[], str]) -> str:
 
     from lms.content import version
     from lms.i18n import current_language
-    from lms.ops.http_cache import code_version
 
     if _shells is None:
         _shells = version.StampCache(size=256)
@@ -146,7 +129,7 @@ def shared_page(key: tuple, render: Callable[[], str]) -> str:
     def build() -> str:
         setattr(g, _BUILDING, True)
         try:
-            return _with_token_placeholder(render)
+            return render_with_token_placeholder(render)
         finally:
             setattr(g, _BUILDING, False)
 
@@ -160,7 +143,7 @@ def shared_page(key: tuple, render: Callable[[], str]) -> str:
         args = [unquote(arg) for arg in arguments.split("|")] if arguments else []
         return PARTS[match.group(1)](fill, *args)
 
-    return _HOLE.sub(piece, shell).replace(_TOKEN, generate_csrf())
+    return _HOLE.sub(piece, shell).replace(TOKEN_PLACEHOLDER, generate_csrf())
 
 
 def init_app(app) -> None:  # noqa: ANN001

@@ -17,9 +17,8 @@ CONTENT_STAMP_SECONDS as every other content cache. It only ever keeps:
   query, Cookie and Accept-Language headers (what the page varies on), host
   and scheme.
 
-HEAD gets the headers, and
-If-None-Match the 304 the app would give. Each answer from the cache is
-logged like any other request (LOG_REQUESTS).
+HEAD gets the headers, and If-None-Match the 304 the app would give. Each
+answer from the cache is logged like any other request (LOG_REQUESTS).
 """
 from __future__ import annotations
 
@@ -45,7 +44,6 @@ def mark_shareable() -> None:
 
 class VisitorPageCache:
     def __init__(self, app: Flask, wsgi_app: Callable, seconds: float, size: int = 256) -> None:
-        self.app = app
         self.wsgi_app = wsgi_app
         self.seconds = seconds
         self.size = size
