@@ -148,6 +148,35 @@ def test_submitting_twice_records_once(tmp_path, client, learner, graded_hook):
     assert _attempt(attempt_id).score == 100.0
 
 
+def test_a_save_after_the_submit_keeps_the_graded_answers(tmp_path, client, learner):
+    make_quiz_course(tmp_path, questions=AUTO_TYPES)
+    attempt_id = start(client)
+    _submit(client, attempt_id, right_form(attempt_id))
+    graded = sorted(db.session.execute(select(Response.question_id, Response.response, Response.fraction)
+                                       .where(Response.attempt_id == attempt_id)).all())
+    late = client.post(f"/quiz-attempts/{attempt_id}", data={**wrong_form(attempt_id), "action": "save"},
+                       headers=EN)
+    assert late.headers["Location"].endswith(f"/quiz-attempts/{attempt_id}/result")
+    db.session.expire_all()
+    assert sorted(db.session.execute(select(Response.question_id, Response.response, Response.fraction)
+                                     .where(Response.attempt_id == attempt_id)).all()) == graded
+
+
+def test_a_failed_attempt_counts_as_activity_in_the_course(tmp_path, client, learner, graded_hook):
+    make_quiz_course(tmp_path, questions=AUTO_TYPES)
+    attempt_id = start(client)
+    quiz = _attempt(attempt_id).quiz
+    db.session.execute(update(Enrolment).values(last_activity_at=None))
+    db.session.commit()
+    _submit(client, attempt_id, wrong_form(attempt_id))
+    db.session.expire_all()
+    assert _attempt(attempt_id).passed is False
+    assert graded_hook == [(attempt_id, "submitted", _attempt(attempt_id).score)]
+    activity = db.session.scalar(select(Enrolment.last_activity_at).where(
+        Enrolment.user_id == learner.id, Enrolment.course_id == quiz.course_id))
+    assert activity is not None and utcnow() - activity < timedelta(minutes=1)
+
+
 def test_two_submits_at_the_same_moment_record_once(tmp_path, app, graded_hook):
     make_quiz_course(tmp_path, questions=AUTO_TYPES)
     learner = make_user(locale="en")

@@ -268,33 +268,36 @@ def mark_done(
     return MarkDoneResult(lesson, already_done, completed_now, code)
 
 
+def _attempt_course(attempt) -> int | None:
+    """The course of a graded attempt without a query where the quiz engine knows it
+    (its submissions pass `course_id`; an essay grade passes the attempt with its quiz)."""
+    from lms.quizzes.models import Quiz
+
+    course_id = getattr(attempt, "course_id", None)
+    if course_id is not None:
+        return course_id
+    quiz = inspect(attempt).attrs.quiz.loaded_value
+    if quiz is not NO_VALUE and quiz is not None and quiz.id == attempt.quiz_id:
+        return quiz.course_id
+    return db.session.scalar(select(Quiz.course_id).where(Quiz.id == attempt.quiz_id))
+
+
 def on_attempt_graded(attempt) -> None:
     """Hook for the quiz engine (lms.quizzes.results.ON_ATTEMPT_GRADED), called
     after the grade is committed: a passed quiz may complete a module, the
-    course, and issue the certificate (a failed attempt only counts as
-    activity). Owns its own transaction.
+    course, and issue the certificate. Owns its own transaction. (The engine
+    records the attempt as the learner's activity itself, in the grade's
+    transaction: a failed attempt costs no second one.)
     """
-    from lms.quizzes.models import Quiz
-
+    if not attempt.passed:
+        # Below the pass mark nothing can complete: under every grading policy (best,
+        # last, average) a failed attempt never makes the kept grade newly pass.
+        return
     try:
-        quiz = inspect(attempt).attrs.quiz.loaded_value  # loaded with the attempt by the quiz engine
-        if quiz is not NO_VALUE and quiz is not None and quiz.id == attempt.quiz_id:
-            course_id = quiz.course_id
-        else:
-            course_id = db.session.scalar(select(Quiz.course_id).where(Quiz.id == attempt.quiz_id))
+        course_id = _attempt_course(attempt)
         if course_id is None:
             return
-        now = utcnow()
-        if attempt.passed:
-            # Below the pass mark nothing can complete: under every grading policy (best,
-            # last, average) a failed attempt never makes the kept grade newly pass.
-            completion.recompute(course_id, [attempt.user_id], now=now)
-        db.session.execute(
-            update(Enrolment)
-            .where(Enrolment.user_id == attempt.user_id, Enrolment.course_id == course_id)
-            .values(last_activity_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        completion.recompute(course_id, [attempt.user_id], now=utcnow())
         # The quiz engine's objects (the attempt, the person) stay loaded for the result.
         commit_keeping_loaded()
     except Exception:

@@ -10,6 +10,7 @@ conditional UPDATE, and only the request that changed the row grades it.
 """
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,10 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.catalog.models import Enrolment
 from lms.content import version
@@ -237,17 +237,70 @@ def start_attempt(user_id: int, quiz: Quiz) -> Attempt:
 # Saving and submitting ------------------------------------------------------------------
 
 @dataclass
+class OpenAttempt:
+    """An attempt as saving and submitting read it: plain values from two Core
+    statements. Loading it and its answers as ORM objects, then flushing them,
+    cost more than the grading itself. Also what the graded hooks receive."""
+    id: int
+    user_id: int
+    quiz_id: int
+    course_id: int
+    state: str
+    deadline: datetime | None
+    layout: dict[str, Any]
+    pass_mark: float
+    answers: dict[int, tuple[int, Any]]  # question id -> (response id, saved answer)
+    score: float | None = None
+    passed: bool | None = None
+
+    @property
+    def question_ids(self) -> list[int]:
+        return [int(qid) for qid in (self.layout or {}).get("questions", [])]
+
+
+@dataclass
 class SaveOutcome:
-    attempt: Attempt
+    attempt: OpenAttempt
     saved: bool = False
     submitted: bool = False
     late: bool = False           # sent after the deadline: not counted, attempt closed
     already_closed: bool = False  # the attempt was submitted before this request
 
 
+_attempts = Attempt.__table__
+_responses = Response.__table__
+_quizzes = Quiz.__table__
+
+
 def load_attempt(attempt_id: int) -> Attempt | None:
     return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).options(
         selectinload(Attempt.responses), joinedload(Attempt.quiz)))
+
+
+# Built once: the submission path runs them on every post.
+_LOAD_OPEN_ATTEMPT = (
+    select(_attempts.c.id, _attempts.c.user_id, _attempts.c.quiz_id, _quizzes.c.course_id,
+           _attempts.c.state, _attempts.c.deadline, _attempts.c.layout, _quizzes.c.pass_mark)
+    .join(_quizzes, _quizzes.c.id == _attempts.c.quiz_id)
+    .where(_attempts.c.id == bindparam("attempt_id")))
+_LOAD_ANSWERS = (select(_responses.c.id, _responses.c.question_id, _responses.c.response)
+                 .where(_responses.c.attempt_id == bindparam("attempt_id")))
+_CLOSE_IF_OPEN = update(_attempts).where(_attempts.c.id == bindparam("attempt_id"),
+                                         _attempts.c.state == IN_PROGRESS)
+_TOUCH_ENROLMENT = (update(Enrolment.__table__)
+                    .where(Enrolment.__table__.c.user_id == bindparam("b_user_id"),
+                           Enrolment.__table__.c.course_id == bindparam("b_course_id"))
+                    .values(last_activity_at=bindparam("b_now")))
+
+
+def load_open_attempt(attempt_id: int) -> OpenAttempt | None:
+    """The attempt and its saved answers as plain values (two statements)."""
+    row = db.session.execute(_LOAD_OPEN_ATTEMPT, {"attempt_id": attempt_id}).first()
+    if row is None:
+        return None
+    answers = {question_id: (response_id, value) for response_id, question_id, value
+               in db.session.execute(_LOAD_ANSWERS, {"attempt_id": attempt_id})}
+    return OpenAttempt(*row, answers=answers)
 
 
 def attempt_questions(attempt: Attempt) -> list[Question]:
@@ -275,7 +328,7 @@ class GradingQuestion:
 _grading_questions = version.StampCache(size=256)
 
 
-def grading_questions(attempt: Attempt) -> list[GradingQuestion]:
+def grading_questions(attempt: Attempt | OpenAttempt) -> list[GradingQuestion]:
     """The attempt's questions in its order, as grading reads them: kept per
     content version (else two queries, as attempt_questions)."""
     ids = tuple(attempt.question_ids or ())
@@ -291,12 +344,15 @@ def grading_questions(attempt: Attempt) -> list[GradingQuestion]:
     return [found[qid] for qid in ids if qid in found]
 
 
-def save_answers(attempt: Attempt, form, submit: bool = False) -> SaveOutcome:
+def save_answers(attempt: Attempt | OpenAttempt, form, submit: bool = False) -> SaveOutcome:
     """Save the posted answers of an attempt in progress (and submit it).
 
     After the deadline nothing posted is kept: the attempt is closed with
     the answers saved in time.
     """
+    if isinstance(attempt, Attempt):  # an ORM attempt (tests, older callers): its values go stale
+        db.session.expire(attempt)
+        attempt = load_open_attempt(attempt.id)
     if attempt.state != IN_PROGRESS:
         return SaveOutcome(attempt, already_closed=True)
     questions = grading_questions(attempt)
@@ -304,55 +360,109 @@ def save_answers(attempt: Attempt, form, submit: bool = False) -> SaveOutcome:
     if attempt.deadline is not None and now > attempt.deadline + GRACE:
         closed = _close(attempt, questions, attempt.deadline, timed_out=True)
         return SaveOutcome(attempt, late=True, already_closed=not closed)
-    answers = parse_answers(attempt.layout, questions, form)
-    responses = {r.question_id: r for r in attempt.responses}
-    for question_id, value in answers.items():
-        response = responses.get(question_id)
-        if response is None:
-            response = Response(question_id=question_id)
-            attempt.responses.append(response)
-        if response.response != value:
-            response.response = value
-            response.saved_at = now
+    posted = parse_answers(attempt.layout, questions, form)
+    changed = {qid: value for qid, value in posted.items()
+               if qid not in attempt.answers or attempt.answers[qid][1] != value}
     if not submit:
-        db.session.commit()
-        return SaveOutcome(attempt, saved=True)
-    closed = _close(attempt, questions, now, timed_out=False)
+        saved = _write_answers(attempt, changed, now)
+        return SaveOutcome(attempt, saved=saved, already_closed=not saved)
+    closed = _close(attempt, questions, now, timed_out=False, changed=changed)
     return SaveOutcome(attempt, saved=closed, submitted=closed, already_closed=not closed)
 
 
-def _close(attempt: Attempt, questions: list[GradingQuestion], when: datetime, timed_out: bool) -> bool:
-    """Submit and grade, once. False (and nothing written) if it was already closed.
-
-    Graded in memory first; the answers and their grades are flushed in one
-    statement, then one conditional UPDATE closes the attempt with its score
-    (the guard against a second submit), and the commit keeps the loaded
-    objects: the hooks and the result are read from them, not reloaded.
-    """
-    by_id = {q.id: q for q in questions}
-    specs = {q.id: q.spec for q in questions}
-    pending = False
-    for response in attempt.responses:
-        question = by_id.get(response.question_id)
-        if question is None:
-            continue
-        grade = grade_question(specs[question.id], to_grader(question, response.response, attempt.layout))
-        if grade.needs_manual:
-            response.fraction = response.score = None
-            pending = True
-        else:
-            response.fraction, response.score = grade.fraction, grade.score
-    closed = {"state": NEEDS_GRADING if pending else SUBMITTED, "submitted_at": when, "timed_out": timed_out}
-    closed["score"], closed["passed"] = _score(attempt, questions, specs)
-    changed = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.state == IN_PROGRESS)
-        .values(**closed).execution_options(synchronize_session=False)).rowcount
-    if changed != 1:
+def _still_open(attempt: OpenAttempt, **values: Any) -> bool:
+    """The guard of every write: one conditional UPDATE of the attempt's row, which
+    also holds the row (PostgreSQL) or the database (SQLite) until the commit, so
+    a concurrent submit or save waits and then finds it closed."""
+    statement = _closing_statement(tuple(sorted(values)))
+    if db.session.execute(statement, {"attempt_id": attempt.id, **values}).rowcount != 1:
         db.session.rollback()
         return False
-    for name, value in closed.items():
-        set_committed_value(attempt, name, value)  # what the UPDATE wrote; nothing left to flush
+    return True
+
+
+@functools.lru_cache(maxsize=8)
+def _closing_statement(columns: tuple[str, ...]):
+    if not columns:  # only the guard: a no-op update that takes the row
+        return _CLOSE_IF_OPEN.values(state=_attempts.c.state)
+    return _CLOSE_IF_OPEN.values({name: bindparam(name) for name in columns})
+
+
+@functools.lru_cache(maxsize=8)
+def _response_update(columns: tuple[str, ...]):
+    return (update(_responses).where(_responses.c.id == bindparam("_id"))
+            .values({name: bindparam(name) for name in columns}))
+
+
+def _write_answers(attempt: OpenAttempt, changed: Mapping[int, Any], now: datetime) -> bool:
+    """Save answers without submitting; False (nothing written) if the attempt closed."""
+    if changed:
+        if not _still_open(attempt):
+            return False
+        _store(attempt, {qid: {"response": value, "saved_at": now} for qid, value in changed.items()})
+        commit_keeping_loaded()
+    return True
+
+
+def _store(attempt: OpenAttempt, rows: Mapping[int, dict[str, Any]]) -> None:
+    """Write response rows by question id: an UPDATE of the existing ones per set of
+    columns (one executemany each), an INSERT of the missing ones."""
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    inserts = []
+    for question_id, values in rows.items():
+        found = attempt.answers.get(question_id)
+        if found is None:
+            inserts.append({"attempt_id": attempt.id, "question_id": question_id, **values})
+        else:
+            updates.setdefault(tuple(sorted(values)), []).append({"_id": found[0], **values})
+    for columns, params in updates.items():
+        db.session.execute(_response_update(columns), params)
+    for params in inserts:  # rare: a question the attempt had no row for
+        db.session.execute(insert(_responses).values(**params))
+
+
+def _close(attempt: OpenAttempt, questions: list[GradingQuestion], when: datetime, timed_out: bool,
+           changed: Mapping[int, Any] | None = None) -> bool:
+    """Submit and grade, once. False (and nothing written) if it was already closed.
+
+    Graded in memory first; then, in one transaction, the conditional UPDATE
+    that closes the attempt with its score (the guard against a second submit)
+    and one executemany of the answers with their grades. The hooks run after
+    the commit (a failing hook cannot lose the grade).
+    """
+    changed = dict(changed or {})
+    answers = {qid: value for qid, (_rid, value) in attempt.answers.items()}
+    answers.update(changed)
+    rows: dict[int, dict[str, Any]] = {}
+    grades: dict[str, Grade] = {}
+    pending = False
+    for question in questions:
+        if question.id not in answers:
+            continue
+        grade = grade_question(question.spec, to_grader(question, answers[question.id], attempt.layout))
+        row: dict[str, Any] = {"fraction": None, "score": None}
+        if grade.needs_manual:
+            pending = True
+        else:
+            row["fraction"], row["score"] = grade.fraction, grade.score
+            grades[question.spec.id] = Grade(fraction=grade.fraction, score=grade.score,
+                                             correct=(grade.fraction or 0) >= 1.0)
+        if question.id in changed:
+            row.update(response=changed.pop(question.id), saved_at=when)
+        rows[question.id] = row
+    for question_id, value in changed.items():  # answers to questions no longer graded
+        rows[question_id] = {"response": value, "saved_at": when}
+    score = quiz_score(grades, [q.spec for q in questions])
+    closed = {"state": NEEDS_GRADING if pending else SUBMITTED, "submitted_at": when,
+              "timed_out": timed_out, "score": score, "passed": passed(score, attempt.pass_mark)}
+    if not _still_open(attempt, **closed):
+        return False
+    _store(attempt, rows)
+    # An attempt is the learner's activity in the course (the progress reports read it).
+    db.session.execute(_TOUCH_ENROLMENT, {"b_user_id": attempt.user_id, "b_course_id": attempt.course_id,
+                                          "b_now": utcnow()})
     commit_keeping_loaded()
+    attempt.state, attempt.score, attempt.passed = closed["state"], score, closed["passed"]
     attempt_graded(attempt)
     return True
 
@@ -390,9 +500,11 @@ def close_expired(user_id: int | None = None, quiz_id: int | None = None,
         statement = statement.where(Attempt.quiz_id == quiz_id)
     closed = 0
     for attempt_id in db.session.scalars(statement).all():
-        attempt = load_attempt(attempt_id)
+        attempt = load_open_attempt(attempt_id)
         if attempt is not None and attempt.state == IN_PROGRESS:
             closed += _close(attempt, grading_questions(attempt), attempt.deadline, timed_out=True)
+    if closed:
+        db.session.expire_all()  # attempts loaded as objects before were closed by statements
     return closed
 
 

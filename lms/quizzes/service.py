@@ -217,7 +217,12 @@ def result_page(attempt: Attempt, viewer: Any) -> AttemptPage | None:
     return AttemptPage(ctx, attempt, views, result=result, reveal=reveal, viewer_is_owner=owner)
 
 
-def save(attempt: Attempt, form, submit: bool) -> attempt_rules.SaveOutcome:
+def save(attempt_id: int, user: Any, form, submit: bool) -> attempt_rules.SaveOutcome | None:
+    """Save (or submit) the posted answers of the person's own attempt; None if it is
+    not theirs. Read and written with Core statements: the hot path of a quiz."""
+    attempt = attempt_rules.load_open_attempt(attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        return None
     return attempt_rules.save_answers(attempt, form, submit=submit)
 
 

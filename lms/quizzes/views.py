@@ -82,12 +82,12 @@ def _time_ran_out(attempt) -> None:
 @bp.route("/quiz-attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
 def attempt(attempt_id: int):
-    attempt = service.owned_attempt(attempt_id, current_user) or abort(404)
-    result_url = url_for("quizzes.result", attempt_id=attempt.id)
+    result_url = url_for("quizzes.result", attempt_id=attempt_id)
     if request.method == "POST":
-        outcome = service.save(attempt, request.form, submit=request.form.get("action") == "submit")
+        outcome = service.save(attempt_id, current_user, request.form,
+                               submit=request.form.get("action") == "submit") or abort(404)
         if outcome.late:
-            _time_ran_out(attempt)
+            _time_ran_out(outcome.attempt)
             return redirect(result_url)
         if outcome.already_closed:
             flash(_("This attempt was already submitted; nothing was changed."), "info")
@@ -96,7 +96,8 @@ def attempt(attempt_id: int):
             flash(_("Your attempt was submitted."), "success")
             return redirect(result_url)
         flash(_("Your answers were saved at %(time)s.", time=format_datetime(format="short")), "success")
-        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
+    attempt = service.owned_attempt(attempt_id, current_user) or abort(404)
     if attempt.state != IN_PROGRESS:
         return redirect(result_url)
     page = service.attempt_page(attempt) or abort(404)
