@@ -34,10 +34,10 @@ from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lms.content.models import ContentVersion
+from lms.database import upsert_insert
 from lms.extensions import db
 from lms.timeutil import utcnow
 
@@ -97,7 +97,7 @@ def _is_content(instance: Any) -> bool:
 
 def _bump(connection) -> None:
     stamp, now = secrets.token_hex(16), utcnow()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    insert = upsert_insert(connection.dialect.name)
     table = ContentVersion.__table__
     statement = insert(table).values(name=NAME, stamp=stamp, changed_at=now)
     connection.execute(statement.on_conflict_do_update(index_elements=["name"],

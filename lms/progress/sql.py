@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import Integer
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from lms.database import upsert_insert
 from lms.extensions import db
 
 
@@ -16,9 +16,7 @@ def dialect_name() -> str:
 
 def upsert(model):
     """INSERT ... ON CONFLICT for the session's database (SQLite and PostgreSQL share the syntax)."""
-    if dialect_name() == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+    return upsert_insert(dialect_name())(model)
 
 
 class year_month(FunctionElement):  # noqa: N801 - reads as an SQL function
