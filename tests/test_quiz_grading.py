@@ -444,3 +444,34 @@ def test_correct_response_as_response_in_each_language():
 def test_the_correct_response_earns_full_marks(question):
     response = correct_response(question).as_response("en")
     assert grade_question(question, response).correct
+
+
+# What the submission path grades with: the spec without the wording grading does not
+# read (lms.quizzes.attempts keeps that form per worker). It must grade exactly alike.
+SLIM_CASES = [
+    (SINGLE, ["right", "half", "wrong", None]),
+    (MULTIPLE, [["a", "b"], ["a"], ["a", "c"], []]),
+    (TRUEFALSE, ["true", "false", None]),
+    (SHORT, ["Energía", "energia", "energy", "wrong", None]),
+    (EXACT, ["Exact", "exact", None]),
+    (CATCH_ALL, ["cat", "anything", ""]),
+    (NUMERIC, ["3.5", "3,4", "4", None]),
+    (RANGE, ["1", "100", "-1"]),
+    (MATCHING, [{"1": "1", "2": "2"}, {"1": "2"}, None]),
+    (SAME_RIGHT, [{"1": "2", "2": "1"}, {"1": "1"}, {}]),
+    (ORDERING, [["1", "2", "3"], ["3", "2", "1"], None]),
+    (ESSAY, ["text"]),
+    (DESCRIPTION, [None]),
+]
+
+
+@pytest.mark.parametrize("spec, responses", SLIM_CASES, ids=[spec.id for spec, _ in SLIM_CASES])
+def test_the_slim_grading_spec_grades_like_the_whole_one(spec, responses):
+    from lms.quizzes.attempts import _for_grading
+
+    slim = _for_grading(spec)
+    assert slim.text == {} and all(not c.text and not c.feedback for c in slim.choices)
+    for response in responses:
+        whole, kept = grade_question(spec, response), grade_question(slim, response)
+        assert (kept.fraction, kept.score, kept.correct, kept.needs_manual) == \
+            (whole.fraction, whole.score, whole.correct, whole.needs_manual), response
