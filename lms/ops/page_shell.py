@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
-from flask import current_app, g, request, session
+from flask import current_app, g, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -148,3 +148,18 @@ def shared_page(key: tuple, render: Callable[[], str]) -> str:
 
 def init_app(app) -> None:  # noqa: ANN001
     app.jinja_env.globals["personal"] = personal
+
+
+def personal_body(key: tuple, page: str, body: str, **context: Any) -> str:
+    """A page whose whole body is the person's own ("My learning", the inbox):
+    `body` is rendered with `context` for each request and put into a shell of
+    `page` (whose content block is `{{ personal("body") }}`) kept as shared_page
+    keeps it, so the header and footer are rendered once per language, URL and roles."""
+    g.page_shell_body = (body, context)
+    return shared_page(key, lambda: render_template(page))
+
+
+@part("body")
+def _body(fill: Fill) -> str:
+    body, context = fill.state.get("page_shell_body")
+    return render_template(body, **context)

@@ -1,18 +1,21 @@
-"""The learner's "My learning" page, and the progress shown on a course page.
+"""The learner's "My learning" page.
 
 Everything is read in a fixed number of queries whatever the number of
-courses, lessons or attempts: rules and records are loaded for all enrolled
-courses at once and combined in Python.
+courses, lessons or attempts: the learner's enrolments (with certificates),
+lessons done, closed attempts and latest results, one statement each; rules
+and titles are content, kept per content version (lms.content.version).
+The statements are built once and run with bound values (building a select
+costs several times more than running these), and read plain rows.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, bindparam, select
 
 from lms.catalog.models import Enrolment
 from lms.content import version
@@ -38,25 +41,26 @@ class Step:
     module_key: str | None = None
 
 
+@dataclass(frozen=True)
+class CertificateMark:
+    code: str
+    revoked: bool
+
+
 @dataclass
 class CourseProgress:
-    course: Course
-    text: CourseText | None
+    course_id: int
+    slug: str
+    title: str
     text_language: str | None
-    enrolment: Enrolment
+    enrolled_at: datetime
+    completed_at: datetime | None
+    last_activity_at: datetime | None
     outcome: Outcome
     step: Step | None
-    certificate: Certificate | None = None
+    certificate: CertificateMark | None = None
     done_lessons: set[int] = field(default_factory=set)
     passed_quizzes: set[int] = field(default_factory=set)
-
-    @property
-    def slug(self) -> str:
-        return self.course.slug
-
-    @property
-    def title(self) -> str:
-        return self.text.title if self.text else self.course.slug
 
     @property
     def percent(self) -> int:
@@ -64,7 +68,7 @@ class CourseProgress:
 
     @property
     def completed(self) -> bool:
-        return self.enrolment.completed_at is not None
+        return self.completed_at is not None
 
     @property
     def items_left(self) -> int:
@@ -95,21 +99,47 @@ class Dashboard:
         return not self.in_progress and not self.completed
 
 
+# Statements, built once ----------------------------------------------------------------
+
+
+@functools.cache
+def _enrolments_statement():
+    """The learner's enrolments in courses not archived, most recent activity first,
+    with the certificate of each (one per learner and course)."""
+    e, c, cert = Enrolment.__table__.c, Course.__table__.c, Certificate.__table__.c
+    return (
+        select(e.course_id, c.slug, e.enrolled_at, e.completed_at, e.last_activity_at, cert.code,
+               cert.revoked_at)
+        .select_from(Enrolment.__table__)
+        .join(Course.__table__, c.id == e.course_id)
+        .outerjoin(Certificate.__table__, and_(cert.user_id == e.user_id, cert.course_id == e.course_id))
+        .where(e.user_id == bindparam("user_id"), c.archived_at.is_(None))
+        .order_by(e.last_activity_at.desc().nulls_last(), e.enrolled_at.desc(), e.id.desc())
+    )
+
+
+@functools.cache
+def _done_statement():
+    p = LessonProgress.__table__.c
+    return select(p.course_id, p.lesson_id).where(
+        p.user_id == bindparam("user_id"),
+        p.course_id.in_(bindparam("course_ids", expanding=True)),
+        p.completed_at.is_not(None),
+    )
+
+
 def _records(user_id: int, course_ids: list[int]) -> tuple[dict[int, set[int]], set[int]]:
     done: dict[int, set[int]] = defaultdict(set)
     if course_ids:
         for course_id, lesson_id in db.session.execute(
-            select(LessonProgress.course_id, LessonProgress.lesson_id).where(
-                LessonProgress.user_id == user_id,
-                LessonProgress.course_id.in_(course_ids),
-                LessonProgress.completed_at.is_not(None),
-            )
+            _done_statement(), {"user_id": user_id, "course_ids": course_ids}
         ):
             done[course_id].add(lesson_id)
     return done, quizlink.passed_quizzes(user_id, course_ids)
 
 
-# Titles of lessons and modules in every language: content, kept per content version.
+# Titles: content, kept per content version ------------------------------------------------
+
 _titles = version.StampCache(size=2048)
 
 
@@ -135,8 +165,20 @@ def _module_titles(module_ids: list[int]) -> dict[int, dict[str, tuple]]:
     return _load_titles(Module, ModuleText, ModuleText.module_id, module_ids)
 
 
-def _titles_of(kind: str, ids: list[int], load) -> dict[int, dict[str, tuple]]:  # noqa: ANN001
-    """{id: {language: (key, title)}}: from the cache, one query for those not kept."""
+def _course_titles(course_ids: list[int]) -> dict[int, dict[str, str]]:
+    """{course id: {language: title}} (one query)."""
+    found: dict[int, dict[str, str]] = {course_id: {} for course_id in course_ids}
+    for course_id, language, title in db.session.execute(
+        select(CourseText.course_id, CourseText.language, CourseText.title).where(
+            CourseText.course_id.in_(course_ids)
+        )
+    ):
+        found[course_id][language] = title
+    return found
+
+
+def _titles_of(kind: str, ids: list[int], load) -> dict:  # noqa: ANN001
+    """{id: titles}: from the cache, one query for those not kept."""
     if not ids:
         return {}
     found = _titles.get_many([(kind, i) for i in ids],
@@ -144,12 +186,11 @@ def _titles_of(kind: str, ids: list[int], load) -> dict[int, dict[str, tuple]]: 
     return {i: found[(kind, i)] for i in ids}
 
 
-def _steps(next_steps: dict[int, NextStep]) -> dict[int, Step]:
+def _steps(next_steps: dict[int, NextStep], reader: str) -> dict[int, Step]:
     """Titles of each course's next lesson and module in the reader's language
     (kept per content version; else two queries)."""
     if not next_steps:
         return {}
-    reader = current_language()
     lesson_ids = [step.lesson_id for step in next_steps.values() if step.lesson_id is not None]
     module_ids = [step.module_id for step in next_steps.values()]
     lessons = _titles_of("lesson", lesson_ids, _lesson_titles)
@@ -168,36 +209,43 @@ def _steps(next_steps: dict[int, NextStep]) -> dict[int, Step]:
     return steps
 
 
-def course_progress(
-    user_id: int, enrolments: list[Enrolment], certificates: dict[int, Certificate] | None = None
-) -> list[CourseProgress]:
-    """Percent, next step and marks for each enrolment (a fixed number of queries)."""
-    course_ids = [enrolment.course_id for enrolment in enrolments]
+# The page ---------------------------------------------------------------------------------
+
+
+def course_progress(user_id: int, enrolments: list) -> list[CourseProgress]:
+    """Percent, next step and marks for each enrolment row (_enrolments_statement's
+    columns), in their order (a fixed number of queries)."""
+    reader = current_language()
+    course_ids = [row.course_id for row in enrolments]
     rules: dict[int, CourseRule] = completion.load_rules(course_ids)
     done, passed = _records(user_id, course_ids)
     outcomes, next_steps = {}, {}
-    for enrolment in enrolments:
-        rule = rules[enrolment.course_id]
-        outcomes[enrolment.course_id] = completion.evaluate(
-            rule, done[enrolment.course_id], passed, course_completed=enrolment.completed_at is not None
+    for row in enrolments:
+        rule = rules[row.course_id]
+        outcomes[row.course_id] = completion.evaluate(
+            rule, done[row.course_id], passed, course_completed=row.completed_at is not None
         )
-        step = completion.next_step(rule, done[enrolment.course_id], passed)
+        step = completion.next_step(rule, done[row.course_id], passed)
         if step is not None:
-            next_steps[enrolment.course_id] = step
-    steps = _steps(next_steps)
+            next_steps[row.course_id] = step
+    steps = _steps(next_steps, reader)
+    titles = _titles_of("course", course_ids, _course_titles)
     result = []
-    for enrolment in enrolments:
-        text, language = pick(enrolment.course.text_by_language())
+    for row in enrolments:
+        title, language = pick(titles.get(row.course_id, {}), reader)
         result.append(
             CourseProgress(
-                course=enrolment.course,
-                text=text,
+                course_id=row.course_id,
+                slug=row.slug,
+                title=title or row.slug,
                 text_language=language,
-                enrolment=enrolment,
-                outcome=outcomes[enrolment.course_id],
-                step=steps.get(enrolment.course_id),
-                certificate=(certificates or {}).get(enrolment.course_id),
-                done_lessons=done[enrolment.course_id],
+                enrolled_at=row.enrolled_at,
+                completed_at=row.completed_at,
+                last_activity_at=row.last_activity_at,
+                outcome=outcomes[row.course_id],
+                step=steps.get(row.course_id),
+                certificate=CertificateMark(row.code, row.revoked_at is not None) if row.code else None,
+                done_lessons=done[row.course_id],
                 passed_quizzes=passed,
             )
         )
@@ -205,32 +253,43 @@ def course_progress(
 
 
 def dashboard(user_id: int) -> Dashboard:
-    enrolments = list(
-        db.session.scalars(
-            select(Enrolment)
-            .join(Course, Course.id == Enrolment.course_id)
-            .where(Enrolment.user_id == user_id, Course.archived_at.is_(None))
-            .options(selectinload(Enrolment.course).selectinload(Course.texts))
-            .order_by(
-                Enrolment.last_activity_at.desc().nulls_last(),
-                Enrolment.enrolled_at.desc(),
-                Enrolment.id.desc(),
-            )
-        ).all()
-    )
-    certificates = {
-        certificate.course_id: certificate
-        for certificate in db.session.scalars(select(Certificate).where(Certificate.user_id == user_id)).all()
-    }
-    items = course_progress(user_id, enrolments, certificates)
+    enrolments = db.session.execute(_enrolments_statement(), {"user_id": user_id}).all()
+    items = course_progress(user_id, enrolments)
     return Dashboard(
         in_progress=[item for item in items if not item.completed],
         completed=sorted(
             (item for item in items if item.completed),
-            key=lambda item: item.enrolment.completed_at,
+            key=lambda item: item.completed_at,
             reverse=True,
         ),
         results=recent_results(user_id),
+    )
+
+
+@functools.cache
+def _recent_statement():
+    """A learner's latest closed attempts with their quiz's and course's titles
+    (a row per pair of languages)."""
+    from lms.quizzes.models import CLOSED_STATES, Attempt, Quiz, QuizText
+
+    a, q, c = Attempt.__table__.c, Quiz.__table__.c, Course.__table__.c
+    qt, ct = QuizText.__table__, CourseText.__table__
+    latest = (
+        select(a.id)
+        .where(a.user_id == bindparam("user_id"), a.state.in_(CLOSED_STATES))
+        .order_by(a.submitted_at.desc().nulls_last(), a.id.desc())
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    return (
+        select(a.id, a.score, a.passed, a.state, a.submitted_at, c.slug, qt.c.language, qt.c.title,
+               ct.c.language, ct.c.title)
+        .select_from(Attempt.__table__)
+        .join(latest, latest.c.id == a.id)
+        .join(Quiz.__table__, q.id == a.quiz_id)
+        .join(Course.__table__, c.id == q.course_id)
+        .outerjoin(qt, qt.c.quiz_id == q.id)
+        .outerjoin(ct, ct.c.course_id == c.id)
     )
 
 
@@ -238,34 +297,9 @@ def recent_results(user_id: int, limit: int = RECENT_RESULTS) -> list[QuizResult
     """The learner's latest closed quiz attempts, with quiz and course titles (one query)."""
     if not quizlink.available():
         return []
-    from lms.quizzes.models import CLOSED_STATES, NEEDS_GRADING, Attempt, Quiz, QuizText
+    from lms.quizzes.models import NEEDS_GRADING
 
-    latest = (
-        select(Attempt.id)
-        .where(Attempt.user_id == user_id, Attempt.state.in_(CLOSED_STATES))
-        .order_by(Attempt.submitted_at.desc().nulls_last(), Attempt.id.desc())
-        .limit(limit)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(
-            Attempt.id,
-            Attempt.score,
-            Attempt.passed,
-            Attempt.state,
-            Attempt.submitted_at,
-            Course.slug,
-            QuizText.language,
-            QuizText.title,
-            CourseText.language,
-            CourseText.title,
-        )
-        .join(latest, latest.c.id == Attempt.id)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .join(Course, Course.id == Quiz.course_id)
-        .outerjoin(QuizText, QuizText.quiz_id == Quiz.id)
-        .outerjoin(CourseText, CourseText.course_id == Course.id)
-    ).all()
+    rows = db.session.execute(_recent_statement(), {"user_id": user_id, "limit": limit}).all()
     reader = current_language()
     attempts: dict[int, dict] = {}
     for (

@@ -11,10 +11,11 @@ The quiz engine calls `on_attempt_graded` (registered in
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from lms.extensions import db
 
@@ -54,9 +55,9 @@ def quiz_passed(grading: str, pass_mark: float, attempts: list[tuple]) -> bool:
     return passed(kept_grade(scores, grading), pass_mark)
 
 
-def _closed_attempts(where) -> dict[tuple[int, int], list]:
+def _closed_attempts_statement(where):
     Quiz, Attempt = quiz_models.Quiz, quiz_models.Attempt
-    rows = db.session.execute(
+    return (
         select(
             Attempt.user_id,
             Attempt.quiz_id,
@@ -68,7 +69,20 @@ def _closed_attempts(where) -> dict[tuple[int, int], list]:
         )
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .where(Attempt.state.in_(quiz_models.CLOSED_STATES), Quiz.archived_at.is_(None), *where)
-    ).all()
+    )
+
+
+@functools.cache
+def _learner_attempts_statement():
+    # Built once: every dashboard runs it, and building costs more than running it.
+    Quiz, Attempt = quiz_models.Quiz, quiz_models.Attempt
+    return _closed_attempts_statement(
+        [Attempt.user_id == bindparam("user_id"), Quiz.course_id.in_(bindparam("course_ids", expanding=True))]
+    )
+
+
+def _closed_attempts(statement, values: dict | None = None) -> dict[tuple[int, int], list]:
+    rows = db.session.execute(statement, values or {}).all()
     grouped: dict[tuple[int, int], list] = defaultdict(list)
     for user_id, quiz_id, grading, pass_mark, when, number, score in rows:
         grouped[(user_id, quiz_id)].append((grading, pass_mark, (when, number, score)))
@@ -89,8 +103,7 @@ def passed_quizzes(user_id: int, course_ids: Iterable[int]) -> set[int]:
     course_ids = list(course_ids)
     if not available() or not course_ids:
         return set()
-    Quiz, Attempt = quiz_models.Quiz, quiz_models.Attempt
-    grouped = _closed_attempts([Attempt.user_id == user_id, Quiz.course_id.in_(course_ids)])
+    grouped = _closed_attempts(_learner_attempts_statement(), {"user_id": user_id, "course_ids": course_ids})
     return _passes(grouped).get(user_id, set())
 
 
@@ -102,4 +115,4 @@ def passed_by_learner(course_id: int, user_ids: Iterable[int] | None = None) -> 
     where = [Quiz.course_id == course_id]
     if user_ids is not None:
         where.append(Attempt.user_id.in_(list(user_ids)))
-    return dict(_passes(_closed_attempts(where)))
+    return dict(_passes(_closed_attempts(_closed_attempts_statement(where))))

@@ -13,6 +13,7 @@ from lms.auth.access import role_required
 from lms.catalog import service as catalog
 from lms.content.models import Course
 from lms.extensions import db
+from lms.ops import page_shell
 from lms.progress import bp, certificates, charts, dashboard, reports, service, xapi
 from lms.progress.forms import MarkDoneForm, ReportFilterForm, RevokeForm
 from lms.urls import page_number
@@ -30,8 +31,11 @@ def quiz_url(slug: str, module_key: str) -> str:
 
 
 def render_dashboard():
-    """ "My learning": served at /my/courses (catalog.my_courses), the learner's home."""
-    return render_template("progress/dashboard.html", board=dashboard.dashboard(current_user.id))
+    """ "My learning": served at /my/courses (catalog.my_courses), the learner's home.
+    Only the body is the learner's own: the header and footer come from a shell
+    shared by everyone with the same roles and language (lms.ops.page_shell)."""
+    return page_shell.personal_body(("dashboard",), "progress/dashboard.html", "progress/_dashboard_body.html",
+                                    board=dashboard.dashboard(current_user.id))
 
 
 @bp.route("/courses/<slug>/lessons/<lesson_key>/done", methods=["POST"])
