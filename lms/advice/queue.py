@@ -76,10 +76,17 @@ def membership(user) -> Membership:
     result = Membership(user_id=user.id, is_admin=user.has_role("admin"), is_expert=user.has_role("expert"))
     if not (result.is_expert or result.is_admin):
         return result
-    for queue_id, role in db.session.execute(
-            select(QueueMember.queue_id, QueueMember.role).where(QueueMember.user_id == user.id)):
+    for queue_id, role in db.session.execute(_membership_statement(), {"user_id": user.id}):
         (result.coordinator_of if role == "coordinator" else result.expert_of).add(queue_id)
     return result
+
+
+# Statements every inbox runs are built once and run with bound values: building
+# a select costs more than running these.
+
+@functools.cache
+def _membership_statement():
+    return select(QueueMember.queue_id, QueueMember.role).where(QueueMember.user_id == bindparam("user_id"))
 
 
 def queue_staff_ids(queue_id: int) -> set[int]:
@@ -109,10 +116,28 @@ def queue_experts(queue_id: int) -> list[User]:
 
 # The inbox -------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class QueueView:
+    """What the inbox reads of a queue (lms.advice.sla.status too): plain values,
+    read as columns (loading queues as ORM objects cost more than the rest of the statement)."""
+
+    id: int
+    slug: str
+    names: dict
+    first_response_hours: int
+    resolution_hours: int
+
+    def name(self, language: str | None = None) -> str:
+        from lms.i18n import pick
+
+        value, _language = pick(self.names or {}, language)
+        return value or self.slug
+
+
 @dataclass
 class InboxRow:
     request: Row  # SHOWN_COLUMNS of the request
-    queue: AdviceQueue
+    queue: QueueView | AdviceQueue
     queue_name: str  # in the reader's language
     score: int
     status: sla.Status
@@ -127,7 +152,7 @@ class Inbox:
     total_available: int
     page: int
     pages: int
-    queues: list[AdviceQueue]
+    queues: list[QueueView]
     queue_filter: int | None
     expertise: dict[str, set[str]]
 
@@ -149,10 +174,14 @@ class HeldPage:
         return {}
 
 
+@functools.cache
+def _expertise_statement():
+    return select(Expertise.kind, Expertise.code).where(Expertise.user_id == bindparam("user_id"))
+
+
 def expertise_of(user_id: int) -> dict[str, set[str]]:
     result: dict[str, set[str]] = {kind: set() for kind in ("region", "value_chain", "language")}
-    for kind, code in db.session.execute(
-            select(Expertise.kind, Expertise.code).where(Expertise.user_id == user_id)):
+    for kind, code in db.session.execute(_expertise_statement(), {"user_id": user_id}):
         result.setdefault(kind, set()).add(code)
     return result
 
@@ -269,11 +298,20 @@ def _waiting_rows(wanted: set[int], expertise: dict[str, set[str]], offset: int,
         "offset": offset}))
 
 
-def _visible_queues(member: Membership) -> list[AdviceQueue]:
-    statement = select(AdviceQueue).order_by(AdviceQueue.position, AdviceQueue.id)
-    if not member.is_admin:
-        statement = statement.where(AdviceQueue.id.in_(member.queue_ids or {-1}))
-    return list(db.session.scalars(statement))
+@functools.cache
+def _queues_statement(every: bool):
+    q = AdviceQueue.__table__.c
+    statement = (select(q.id, q.slug, q.names, q.first_response_hours, q.resolution_hours)
+                 .order_by(q.position, q.id))
+    return statement if every else statement.where(q.id.in_(bindparam("queue_ids", expanding=True)))
+
+
+def _visible_queues(member: Membership) -> list[QueueView]:
+    if member.is_admin:
+        rows = db.session.execute(_queues_statement(True))
+    else:
+        rows = db.session.execute(_queues_statement(False), {"queue_ids": sorted(member.queue_ids) or [-1]})
+    return [QueueView(*row) for row in rows]
 
 
 def inbox(user, member: Membership, now: datetime, page: int = 1, queue_id: int | None = None) -> Inbox:
@@ -314,7 +352,7 @@ def held(user, member: Membership, now: datetime, page: int = 1) -> HeldPage:
 class _Rows:
     """Makes InboxRows, naming each queue once (names are picked in the reader's language)."""
 
-    def __init__(self, queues: list[AdviceQueue], now: datetime) -> None:
+    def __init__(self, queues: list[QueueView], now: datetime) -> None:
         self.queues = {queue.id: queue for queue in queues}
         self.names: dict[int, str] = {}
         self.now = now

@@ -10,13 +10,14 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from lms.advice import attachments as files
-from lms.advice import bp, dashboard, notifications, queue, service
+from lms.advice import bp, dashboard, display, notifications, queue, service
 from lms.advice.forms import (ActionForm, CannedReplyForm, EditMessageForm, ExpertiseForm, MergeForm,
                               MessageForm, NoteForm, QueueForm, RateForm, ReassignForm, RejectForm,
                               RequestForm, preferences_form)
 from lms.advice.transitions import ACTION_LABELS, STATE_LABELS, TransitionError
 from lms.auth.access import role_required
 from lms.i18n import current_language
+from lms.ops import page_shell
 from lms.timeutil import utcnow
 from lms.urls import page_number
 
@@ -329,8 +330,11 @@ def inbox():
     member = queue.membership(current_user)
     box = queue.inbox(current_user, member, utcnow(), page=page_number(request.args.get("page")),
                       queue_id=request.args.get("queue", type=int))
-    return render_template("advice/inbox.html", box=box, member=member, state_labels=STATE_LABELS,
-                           phase_labels=service.PHASE_LABELS, action_form=ActionForm(formdata=None))
+    # The header comes from a shell shared by experts; the body is this expert's own.
+    return page_shell.personal_body(("inbox",), "advice/inbox.html", "advice/_inbox_body.html",
+                                    box=box, member=member, held=display.held_rows(box.mine, STATE_LABELS),
+                                    waiting=display.waiting_rows(box.available, service.PHASE_LABELS),
+                                    action_form=ActionForm(formdata=None))
 
 
 @bp.route("/inbox/held")
@@ -338,7 +342,7 @@ def inbox():
 def held():
     member = queue.membership(current_user)
     box = queue.held(current_user, member, utcnow(), page=page_number(request.args.get("page")))
-    return render_template("advice/held.html", box=box, state_labels=STATE_LABELS)
+    return render_template("advice/held.html", box=box, held=display.held_rows(box.rows, STATE_LABELS))
 
 
 @bp.route("/expertise", methods=["GET", "POST"])
