@@ -150,13 +150,15 @@ def init_app(app) -> None:  # noqa: ANN001
     app.jinja_env.globals["personal"] = personal
 
 
-def personal_body(key: tuple, page: str, body: str, **context: Any) -> str:
+def personal_body(key: tuple, page: str, body: str, shell: dict[str, Any] | None = None,
+                  **context: Any) -> str:
     """A page whose whole body is the person's own ("My learning", the inbox):
     `body` is rendered with `context` for each request and put into a shell of
-    `page` (whose content block is `{{ personal("body") }}`) kept as shared_page
-    keeps it, so the header and footer are rendered once per language, URL and roles."""
+    `page` (whose content block is `{{ personal("body") }}`, rendered with `shell`:
+    what the title needs) kept as shared_page keeps it, so the header and footer
+    are rendered once per language, URL and roles."""
     g.page_shell_body = (body, context)
-    return shared_page(key, lambda: render_template(page))
+    return shared_page(key, lambda: render_template(page, **(shell or {})))
 
 
 @part("body")

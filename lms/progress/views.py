@@ -156,8 +156,11 @@ def course_report(slug: str):
     course = _report_course(slug)
     form, filters = _filters()
     report = reports.trainer_report(course, filters, page=page_number(request.args.get("page")))
-    return render_template(
-        "progress/course_report.html",
+    # The header and footer come from a shell shared by the course's trainers (its title
+    # is the course's); the body is drawn for each request from what the report keeps.
+    return page_shell.personal_body(
+        ("course_report",), "progress/course_report.html", "progress/_course_report_body.html",
+        shell={"title": report.title},
         report=report,
         filter_form=_draw_filters(report, form),
         figures=report.drawn("figures", lambda: _draw_report(report)),
