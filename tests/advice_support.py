@@ -3,6 +3,7 @@ test can create many), queues, requests in any state, and signed-in clients."""
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -117,3 +118,14 @@ def many_requests(queue: AdviceQueue, learner: User, n: int, *, state: str = SUB
             active_since=created if state in (SUBMITTED, CLAIMED) else None, **columns))
     db.session.add_all(rows)
     db.session.commit()
+
+
+def waiting(html: str) -> list[str]:
+    """Titles in the table of requests waiting for an expert, in order."""
+    section = html.split("Waiting for an expert", 1)[1]
+    return re.findall(r'<td><a href="/advice/requests/\d+">([^<]+)</a>', section)
+
+
+def held(html: str) -> list[str]:
+    section = html.split("Requests I handle", 1)[1].split("Waiting for an expert", 1)[0]
+    return re.findall(r'<td><a href="/advice/requests/\d+">([^<]+)</a>', section)

@@ -2,6 +2,8 @@
 values and errors, flash messages, the page language. Standard library only."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -152,3 +154,20 @@ def spanish(msgid: str, **params) -> str:
     if not (ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.mo").exists():
         pytest.skip("check translation later: the Spanish catalog is not compiled (make translations)")
     return str(escape(translation % params if params else translation))
+
+
+@contextmanager
+def rendered_templates(app) -> Iterator[list[str]]:  # noqa: ANN001
+    """The names of the templates the app renders inside the block, in order."""
+    from flask import template_rendered
+
+    names: list[str] = []
+
+    def record(_sender, template, **_extra):  # a named function: blinker keeps a weak reference
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        yield names
+    finally:
+        template_rendered.disconnect(record, app)

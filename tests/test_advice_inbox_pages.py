@@ -11,21 +11,10 @@ import pytest
 
 from sqlalchemy import select
 
-from advice_support import T0, ask, client_for, declare, make_queue, person
+from advice_support import T0, ask, client_for, declare, held, make_queue, person, waiting
 from lms.advice import service
 from lms.advice.models import AdviceRequest
 from lms.extensions import db
-
-
-def waiting(html: str) -> list[str]:
-    """Titles in the table of requests waiting for an expert, in order."""
-    section = html.split("Waiting for an expert", 1)[1]
-    return re.findall(r'<td><a href="/advice/requests/\d+">([^<]+)</a>', section)
-
-
-def held(html: str) -> list[str]:
-    section = html.split("Requests I handle", 1)[1].split("Waiting for an expert", 1)[0]
-    return re.findall(r'<td><a href="/advice/requests/\d+">([^<]+)</a>', section)
 
 
 def page_links(html: str) -> dict[str, str]:

@@ -3,9 +3,7 @@ what each person sees of their own must still be theirs."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
-from flask import template_rendered
 from sqlalchemy import func, select
 
 from factories import make_user, write_course
@@ -16,23 +14,10 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.progress.models import LessonProgress
 from lms.timeutil import utcnow
+from pages import rendered_templates
 
 LESSON = "/courses/alpha/lessons/lesson-2-1"
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@contextmanager
-def rendered_templates(app):
-    names: list[str] = []
-
-    def record(_sender, template, **_extra):
-        names.append(template.name)
-
-    template_rendered.connect(record, app)
-    try:
-        yield names
-    finally:
-        template_rendered.disconnect(record, app)
 
 
 def _course(tmp_path) -> Course:

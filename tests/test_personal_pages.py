@@ -5,13 +5,11 @@ change shows on the next page."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import datetime
 
 import flask_babel
-from advice_support import T0, ask, client_for, make_queue, person
+from advice_support import T0, ask, client_for, held, make_queue, person, waiting
 from factories import make_user, write_course
-from flask import template_rendered
 from flask_login import login_user
 from sqlalchemy import select
 
@@ -23,22 +21,9 @@ from lms.content.models import Course
 from lms.extensions import db
 from lms.ops import formats
 from lms.templating import page_numbers
+from pages import rendered_templates
 
 TOKEN_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-@contextmanager
-def rendered_templates(app):
-    names: list[str] = []
-
-    def record(_sender, template, **_extra):
-        names.append(template.name)
-
-    template_rendered.connect(record, app)
-    try:
-        yield names
-    finally:
-        template_rendered.disconnect(record, app)
 
 
 def _courses(tmp_path) -> dict[str, Course]:
@@ -106,16 +91,6 @@ def test_the_dashboard_with_a_message_shows_it_and_the_body(app, tmp_path):
 # The inbox ------------------------------------------------------------------------------
 
 
-def _waiting(html: str) -> list[str]:
-    section = html.split("Waiting for an expert", 1)[1]
-    return re.findall(r'<td><a href="/advice/requests/\d+">([^<]+)</a>', section)
-
-
-def _held(html: str) -> list[str]:
-    section = html.split("Requests I handle", 1)[1].split("Waiting for an expert", 1)[0]
-    return re.findall(r'<td><a href="/advice/requests/\d+">([^<]+)</a>', section)
-
-
 def test_each_expert_sees_only_their_own_queues_and_claims(app, tmp_path):
     _courses(tmp_path)
     eva, leo = person("expert", locale="en"), person("expert", locale="en")
@@ -134,8 +109,8 @@ def test_each_expert_sees_only_their_own_queues_and_claims(app, tmp_path):
         leo_page = leo_client.get("/advice/inbox").get_data(as_text=True)
 
     assert "advice/inbox.html" not in names and names.count("advice/_inbox_body.html") == 2
-    assert _waiting(eva_page) == ["For Eva"] and _held(eva_page) == []
-    assert _waiting(leo_page) == ["For Leo"] and _held(leo_page) == ["Leo holds this"]
+    assert waiting(eva_page) == ["For Eva"] and held(eva_page) == []
+    assert waiting(leo_page) == ["For Leo"] and held(leo_page) == ["Leo holds this"]
     eva_tokens, leo_tokens = set(TOKEN_RE.findall(eva_page)), set(TOKEN_RE.findall(leo_page))
     assert len(eva_tokens) == len(leo_tokens) == 1 and eva_tokens != leo_tokens
 
@@ -146,18 +121,18 @@ def test_a_new_request_and_a_claim_show_on_the_next_inbox(app, tmp_path):
     queue = make_queue(experts=[eva])
     ask(learner, queue, title="First", now=T0)
     client = client_for(app, eva)
-    assert _waiting(client.get("/advice/inbox").get_data(as_text=True)) == ["First"]
+    assert waiting(client.get("/advice/inbox").get_data(as_text=True)) == ["First"]
 
     second = ask(learner, queue, title="Second", now=T0)
     page = client.get("/advice/inbox").get_data(as_text=True)
-    assert _waiting(page) == ["First", "Second"]
+    assert waiting(page) == ["First", "Second"]
 
     token = TOKEN_RE.findall(page)[0]
     claimed = client.post(f"/advice/requests/{second.id}/claim", data={"csrf_token": token}, csrf=False)
     assert claimed.status_code == 302
     client.get(claimed.headers["Location"])  # reads the message
     page = client.get("/advice/inbox").get_data(as_text=True)
-    assert _waiting(page) == ["First"] and _held(page) == ["Second"]
+    assert waiting(page) == ["First"] and held(page) == ["Second"]
 
 
 # Texts remembered per process -------------------------------------------------------------

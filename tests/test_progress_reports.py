@@ -666,23 +666,17 @@ def test_two_admins_get_the_report_in_the_shared_shell_each_with_their_own_heade
     (lms.ops.page_shell.personal_body): each reader's forms still carry their own token."""
     import re
 
-    from flask import template_rendered
+    from pages import rendered_templates
 
-    ada, bea = make_user("admin", name="Ada Quispe", locale="en"), make_user("admin", name="Bea Mamani", locale="en")
-    pages, names = {}, []
-
-    def record(_sender, template, **_extra):
-        names.append(template.name)
-
-    template_rendered.connect(record, app)  # (blinker keeps a weak reference: a named function)
+    ada, bea = make_user("admin", locale="en"), make_user("admin", locale="en")
+    pages = {}
     for person in (ada, bea):
         client = app.test_client()
         client.post("/account/login", data={"email": person.email, "password": "correct horse battery"})
         client.get("/trainer/courses/report-course/report")  # a first visit may keep the shell
-        names.clear()
-        pages[person.name] = client.get("/trainer/courses/report-course/report").get_data(as_text=True)
+        with rendered_templates(app) as names:
+            pages[person.email] = client.get("/trainer/courses/report-course/report").get_data(as_text=True)
         assert "progress/course_report.html" not in names and "progress/_course_report_body.html" in names
-    template_rendered.disconnect(record, app)
     tokens = [set(re.findall(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html))
               for html in pages.values()]
     assert all(len(found) == 1 for found in tokens) and tokens[0] != tokens[1]
