@@ -375,9 +375,12 @@ def save_answers(attempt: Attempt | OpenAttempt, form, submit: bool = False) -> 
     After the deadline nothing posted is kept: the attempt is closed with
     the answers saved in time.
     """
-    if isinstance(attempt, Attempt):  # an ORM attempt (tests, older callers): its values go stale
-        db.session.expire(attempt)
-        attempt = load_open_attempt(attempt.id)
+    if isinstance(attempt, Attempt):
+        # An ORM attempt (tests, other callers): the statements below leave it and its
+        # responses stale, so everything loaded is read again on next use.
+        attempt_id = attempt.id
+        db.session.expire_all()
+        attempt = load_open_attempt(attempt_id)
     if attempt.state != IN_PROGRESS:
         return SaveOutcome(attempt, already_closed=True)
     questions = grading_questions(attempt)
