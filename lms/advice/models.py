@@ -22,6 +22,14 @@ EXPERTISE_KINDS = ("region", "value_chain", "language")
 MESSAGE_KINDS = ("question", "public", "internal")
 
 
+def queue_name(names: dict | None, slug: str, language: str | None = None) -> str:
+    """A queue's name in `language` (or the best other), else its slug."""
+    from lms.i18n import pick
+
+    value, _language = pick(names or {}, language)
+    return value or slug
+
+
 class AdviceQueue(db.Model):
     __tablename__ = "advice_queues"
 
@@ -40,10 +48,7 @@ class AdviceQueue(db.Model):
         back_populates="queue", cascade="all, delete-orphan")
 
     def name(self, language: str | None = None) -> str:
-        from lms.i18n import pick
-
-        value, _language = pick(self.names or {}, language)
-        return value or self.slug
+        return queue_name(self.names, self.slug, language)
 
     def description(self, language: str | None = None) -> str:
         from lms.i18n import pick

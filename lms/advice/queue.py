@@ -19,7 +19,7 @@ from sqlalchemy import Integer, and_, bindparam, func, literal_column, or_, sele
 from sqlalchemy.engine import Row
 
 from lms.advice import sla
-from lms.advice.models import AdviceQueue, AdviceRequest, Expertise, QueueMember
+from lms.advice.models import AdviceQueue, AdviceRequest, Expertise, QueueMember, queue_name
 from lms.advice.transitions import (ACTIVE_STATES, AWAITING_LEARNER, CLAIMED, OPEN_STATES, SUBMITTED,
                                     TransitionError)
 from lms.auth.models import User
@@ -128,10 +128,7 @@ class QueueView:
     resolution_hours: int
 
     def name(self, language: str | None = None) -> str:
-        from lms.i18n import pick
-
-        value, _language = pick(self.names or {}, language)
-        return value or self.slug
+        return queue_name(self.names, self.slug, language)
 
 
 @dataclass

@@ -288,6 +288,7 @@ _LOAD_ANSWERS = (select(_responses.c.id, _responses.c.question_id, _responses.c.
                  .where(_responses.c.attempt_id == bindparam("attempt_id")))
 _CLOSE_IF_OPEN = update(_attempts).where(_attempts.c.id == bindparam("attempt_id"),
                                          _attempts.c.state == IN_PROGRESS)
+# (An UPDATE reserves its columns' names for the SET clause: hence "b_" names.)
 _TOUCH_ENROLMENT = (update(Enrolment.__table__)
                     .where(Enrolment.__table__.c.user_id == bindparam("b_user_id"),
                            Enrolment.__table__.c.course_id == bindparam("b_course_id"))
@@ -316,8 +317,8 @@ def attempt_questions(attempt: Attempt) -> list[Question]:
 
 @dataclass(frozen=True)
 class GradingQuestion:
-    """What grading an answer reads of a question: plain values (about 6 KB a quiz,
-    where the questions with their texts as ORM objects held ~150 KB)."""
+    """What grading an answer reads of a question, as plain values: ORM questions
+    with their texts held several times more per quiz (see _for_grading)."""
     id: int
     type: str
     grading: Mapping[str, Any] | None
@@ -473,8 +474,7 @@ def _close(attempt: OpenAttempt, questions: list[GradingQuestion], when: datetim
             pending = True
         else:
             row["fraction"], row["score"] = grade.fraction, grade.score
-            grades[question.spec.id] = Grade(fraction=grade.fraction, score=grade.score,
-                                             correct=(grade.fraction or 0) >= 1.0)
+            grades[question.spec.id] = grade
         if question.id in changed:
             row.update(response=changed.pop(question.id), saved_at=when)
         rows[question.id] = row
@@ -495,9 +495,9 @@ def _close(attempt: OpenAttempt, questions: list[GradingQuestion], when: datetim
     return True
 
 
-def _score(attempt: Attempt, questions: list[Question], specs: dict | None = None) -> tuple[float, bool]:
+def _score(attempt: Attempt, questions: list[Question]) -> tuple[float, bool]:
     """The attempt's score (percent) and whether it passes, from its graded responses."""
-    specs = specs or {q.id: question_spec(q) for q in questions}
+    specs = {q.id: question_spec(q) for q in questions}
     responses = {r.question_id: r for r in attempt.responses}
     grades = {}
     for q in questions:
@@ -509,8 +509,8 @@ def _score(attempt: Attempt, questions: list[Question], specs: dict | None = Non
     return score, passed(score, attempt.quiz.pass_mark)
 
 
-def _rescore(attempt: Attempt, questions: list[Question], specs: dict | None = None) -> None:
-    attempt.score, attempt.passed = _score(attempt, questions, specs)
+def _rescore(attempt: Attempt, questions: list[Question]) -> None:
+    attempt.score, attempt.passed = _score(attempt, questions)
 
 
 def close_expired(user_id: int | None = None, quiz_id: int | None = None,
