@@ -715,7 +715,11 @@ def report(pages, info, seeded, counts, hello_memory, app_memory, app_unique, qu
             ratio = by_key[key].result["rps"] / hello_rps
             label = {"catalog": "catalog for a visitor", "lesson": "lesson page for a signed-in learner",
                      "quiz": "quiz submission"}[key]
-            checks.append((f"{label} ≥ {target:.2f}× hello", ratio >= target, f"{ratio:.2f}×"))
+            ok, detail = ratio >= target, f"{ratio:.2f}×"
+            if key == "quiz" and quiz_check and quiz_check["acknowledged_twice"]:
+                # Posts to attempts already submitted are cheap redirects: the rate overstates.
+                ok, detail = False, f"{detail}, not valid: the pool of open attempts ran out"
+            checks.append((f"{label} ≥ {target:.2f}× hello", ok, detail))
     if quiz_check:
         ok = quiz_check["lost"] == 0 and quiz_check["duplicated_attempts"] == 0 \
             and quiz_check["duplicated_responses"] == 0
