@@ -10,9 +10,9 @@ from typing import TypeVar
 
 from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from lms.ops.translations import locale_code  # memoised per request: called dozens of times a page
+from lms.person import signed_in_user
 
 LANG_COOKIE = "lang"
 LANGUAGE_NAMES = {"es": _l("Spanish"), "en": _l("English")}
@@ -29,8 +29,9 @@ def languages() -> tuple[str, ...]:
 
 def select_locale() -> str:
     supported = languages()
-    if current_user and current_user.is_authenticated and current_user.locale in supported:
-        return current_user.locale
+    user = signed_in_user()
+    if user is not None and user.locale in supported:
+        return user.locale
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in supported:
         return cookie
@@ -54,9 +55,10 @@ def remember_language(response, language: str) -> None:
 
 
 def select_timezone() -> str | None:
-    if current_user and current_user.is_authenticated:
-        return current_user.timezone or None
-    return None
+    user = signed_in_user()
+    if user is None:
+        return None
+    return user.timezone or None
 
 
 def current_language() -> str:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask import Flask, Request, Response, request
-from flask_login import current_user
 from werkzeug.utils import cached_property
+
+from lms.person import signed_in_user
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -53,7 +54,7 @@ def init_app(app: Flask) -> None:
         if request.is_secure and "strict-transport-security" not in present:
             headers["Strict-Transport-Security"] = "max-age=31536000"
         # A shared computer or proxy must never replay someone's private page.
-        if "cache-control" not in present and current_user and current_user.is_authenticated:
+        if "cache-control" not in present and signed_in_user() is not None:
             headers["Cache-Control"] = "no-store"
             headers["Vary"] = "Cookie"
         return response

@@ -98,3 +98,58 @@ def test_a_page_with_a_message_is_rendered_whole(app, tmp_path):
     page = done.get_data(as_text=True)
     assert 'class="flash' in page
     assert "You have marked this lesson as done." in client.get(LESSON).get_data(as_text=True)
+
+
+def test_a_session_keeps_one_signed_token_and_it_is_taken(app, tmp_path):
+    # lms.ops.csrf_tokens: a session's token is signed once per process, not per page.
+    course = _course(tmp_path)
+    ana = make_user(email="ana@example.org", locale="en")
+    enrol(ana.id, course)
+    client = _signed_in(app, ana.email)
+    first = TOKEN_RE.findall(client.get(LESSON).get_data(as_text=True))
+    second = TOKEN_RE.findall(client.get("/courses/alpha/lessons/lesson-1-1").get_data(as_text=True))
+    assert first and set(first) == set(second) and len(set(first)) == 1
+
+    taken = client.post(f"{LESSON}/done", data={"csrf_token": first[0]}, csrf=False)
+    assert taken.status_code == 302
+
+
+def test_with_a_time_limit_a_kept_token_is_signed_again_after_a_while(app, tmp_path, monkeypatch):
+    from lms.ops import csrf_tokens
+
+    course = _course(tmp_path)
+    ana = make_user(email="ana@example.org", locale="en")
+    enrol(ana.id, course)
+    client = _signed_in(app, ana.email)
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 3600)
+    first = TOKEN_RE.findall(client.get(LESSON).get_data(as_text=True))[-1]
+    assert TOKEN_RE.findall(client.get(LESSON).get_data(as_text=True))[-1] == first
+    # The kept one is older than REUSE_SECONDS: signed again, with a new timestamp.
+    for key, (token, kept_at) in list(csrf_tokens._signed.items()):
+        csrf_tokens._signed[key] = (token, kept_at - csrf_tokens.REUSE_SECONDS - 1)
+    import time
+    time.sleep(1.1)  # itsdangerous timestamps have one-second resolution
+    again = TOKEN_RE.findall(client.get(LESSON).get_data(as_text=True))[-1]
+    assert again != first
+    assert client.post(f"{LESSON}/done", data={"csrf_token": again}, csrf=False).status_code == 302
+
+
+def test_a_kept_shell_is_split_at_its_pieces_and_token(app):
+    from lms.ops import page_shell
+    from lms.ops.http_cache import TOKEN_PLACEHOLDER
+
+    marker = page_shell._SECRET
+    html = (f"<p>a</p><!--{marker}:echo:x%7Cy|%3C%3E-->"
+            f'<input value="{TOKEN_PLACEHOLDER}"><!--{marker}:echo:--><i>{TOKEN_PLACEHOLDER}</i>')
+    parts = page_shell.split_shell(html)
+    assert parts[0] == "<p>a</p>" and parts[1] == ("echo", ("x|y", "<>")) and parts[3] is page_shell._TOKEN and parts[5] == ("echo", ())
+
+    page_shell.PARTS["echo"] = lambda fill, *args: "[" + ",".join(args) + "]"
+    try:
+        with app.test_request_context("/"):
+            from flask import g
+            g.csrf_token = "the-token"
+            filled = page_shell.fill_shell(parts, page_shell._fill_context())
+    finally:
+        del page_shell.PARTS["echo"]
+    assert filled == '<p>a</p>[x|y,<>]<input value="the-token">[]<i>the-token</i>'

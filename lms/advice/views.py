@@ -18,6 +18,7 @@ from lms.advice.transitions import ACTION_LABELS, STATE_LABELS, TransitionError
 from lms.auth.access import role_required
 from lms.i18n import current_language
 from lms.ops import page_shell
+from lms.person import signed_in_user
 from lms.timeutil import utcnow
 from lms.urls import page_number
 
@@ -29,11 +30,12 @@ UNREAD_ATTRIBUTE = "loaded_unread_notifications"
 def unread_notifications() -> int:
     """For the header, only for people signed in: counted in the query that
     loads the person (no query of its own), else one COUNT per page."""
-    if not current_user or not current_user.is_authenticated:
-        return 0
     if "unread_notifications" not in g:
-        loaded = getattr(current_user, UNREAD_ATTRIBUTE, None)
-        g.unread_notifications = loaded if loaded is not None else notifications.unread_count(current_user.id)
+        user = signed_in_user()
+        if user is None:
+            return 0
+        loaded = getattr(user, UNREAD_ATTRIBUTE, None)
+        g.unread_notifications = loaded if loaded is not None else notifications.unread_count(user.id)
     return g.unread_notifications
 
 

@@ -34,7 +34,8 @@ import secrets
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request, session
-from flask_login import current_user
+
+from lms.person import signed_in_user
 
 # The pages anyone may read: visitors' copies are revalidated with ETags.
 PUBLIC_PAGES = frozenset({
@@ -86,7 +87,7 @@ def _stamped(*parts: object) -> str | None:
     """The stamped ETag of this visitor's page, or None when it must come from the body."""
     if current_app.debug or request.method not in ("GET", "HEAD") or request.endpoint not in PUBLIC_PAGES:
         return None
-    if current_user and current_user.is_authenticated:
+    if signed_in_user() is not None:
         return None
     from lms.i18n import current_language
 
@@ -145,7 +146,7 @@ def visitor_page(name: str, render: Callable[[], str]) -> str:
     where `content_etag` was called."""
     global _visitor_pages
     if g.get("content_etag_parts") is None or current_app.debug or (
-            current_user and current_user.is_authenticated):
+            signed_in_user() is not None):
         return render()
     from lms.content import version
     from lms.i18n import current_language
@@ -159,9 +160,9 @@ def visitor_page(name: str, render: Callable[[], str]) -> str:
 
         mark_shareable()  # the same bytes for every visitor of this language
         return html
-    from flask_wtf.csrf import generate_csrf
+    from lms.ops.csrf_tokens import signed_token
 
-    return html.replace(TOKEN_PLACEHOLDER, generate_csrf())  # this visitor's, signed
+    return html.replace(TOKEN_PLACEHOLDER, signed_token())  # this visitor's, signed
 
 
 def _public_headers(response: Response) -> None:
@@ -177,7 +178,7 @@ def conditional_public_page(response: Response) -> Response:
             or request.endpoint not in PUBLIC_PAGES or response.direct_passthrough
             or response.is_streamed or "ETag" in response.headers):
         return response
-    if current_user and current_user.is_authenticated:
+    if signed_in_user() is not None:
         return response
     parts = g.get("content_etag_parts")
     tag = None

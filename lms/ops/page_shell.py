@@ -19,7 +19,9 @@ form use `cached_piece`, which keeps them with a placeholder for the token;
 pieces that depend only on the language use `snippet`.
 
 The markers carry a per-process secret, so no stored text (Markdown is
-sanitised anyway) can ever be taken for one.
+sanitised anyway) can ever be taken for one. A shell is kept split at its
+markers and token placeholders (`Shell`), so a request joins strings rather
+than searching the page for markers.
 """
 from __future__ import annotations
 
@@ -34,10 +36,11 @@ from flask import current_app, g, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
 
+from lms.ops.csrf_tokens import signed_token
 from lms.ops.http_cache import TOKEN_PLACEHOLDER, code_version, render_with_token_placeholder
 
 _SECRET = secrets.token_hex(8)
-_HOLE = re.compile(rf"<!--{_SECRET}:([a-z_]+):([^>]*)-->")
+_HOLE = re.compile(rf"<!--{_SECRET}:([a-z_]+):([^>]*)-->|{TOKEN_PLACEHOLDER}")
 _BUILDING = "page_shell_building"
 
 PARTS: dict[str, Callable[..., str]] = {}
@@ -83,14 +86,12 @@ def cached_piece(key: tuple, render: Callable[[], str]) -> str:
     whatever the piece shows), kept per content version with its CSRF token
     left out and this person's put in."""
     global _pieces
-    from flask_wtf.csrf import generate_csrf
-
     from lms.content import version
 
     if _pieces is None:
         _pieces = version.StampCache(size=512)
     html = _pieces.get(key, lambda: render_with_token_placeholder(render))
-    return html.replace(TOKEN_PLACEHOLDER, generate_csrf()) if TOKEN_PLACEHOLDER in html else html
+    return html.replace(TOKEN_PLACEHOLDER, signed_token()) if TOKEN_PLACEHOLDER in html else html
 
 
 _snippets: dict[tuple[str, str], str] = {}
@@ -108,6 +109,39 @@ def snippet(name: str, language: str, render: Callable[[], str]) -> str:
     return html
 
 
+# In a kept shell: the CSRF token's place.
+_TOKEN = object()
+
+
+def split_shell(html: str) -> tuple:
+    """The shell as literal strings, `_TOKEN` and (piece name, arguments)."""
+    parts: list = []
+    position = 0
+    for match in _HOLE.finditer(html):
+        parts.append(html[position:match.start()])
+        if match.group(1) is None:
+            parts.append(_TOKEN)
+        else:
+            arguments = match.group(2)
+            parts.append((match.group(1), tuple(unquote(arg) for arg in arguments.split("|")) if arguments else ()))
+        position = match.end()
+    parts.append(html[position:])
+    return tuple(part for part in parts if part != "")
+
+
+def fill_shell(parts: tuple, fill: Fill) -> str:
+    token = None
+    out = []
+    for part in parts:
+        if part.__class__ is str:
+            out.append(part)
+        elif part is _TOKEN:
+            out.append(token or (token := signed_token()))
+        else:
+            out.append(PARTS[part[0]](fill, *part[1]))
+    return "".join(out)
+
+
 def shared_page(key: tuple, render: Callable[[], str]) -> str:
     """The page `render()` makes, from the shell kept for `key` (plus language,
     URL, roles and code version), with this request's personal pieces put in.
@@ -115,35 +149,24 @@ def shared_page(key: tuple, render: Callable[[], str]) -> str:
     Only for signed-in people on pages whose content is published content and
     whose other personal parts are all `personal(...)` pieces."""
     global _shells
-    if (current_app.debug or not current_user or not current_user.is_authenticated
-            or session.get("_flashes")):
+    user = current_user._get_current_object()
+    if current_app.debug or not user or not user.is_authenticated or session.get("_flashes"):
         return render()
-    from flask_wtf.csrf import generate_csrf
-
     from lms.content import version
     from lms.i18n import current_language
 
     if _shells is None:
         _shells = version.StampCache(size=256)
 
-    def build() -> str:
+    def build() -> tuple:
         setattr(g, _BUILDING, True)
         try:
-            return render_with_token_placeholder(render)
+            return split_shell(render_with_token_placeholder(render))
         finally:
             setattr(g, _BUILDING, False)
 
-    full_key = (key, code_version(), current_language(), request.full_path,
-                tuple(sorted(current_user.roles)))
-    shell = _shells.get(full_key, build)
-    fill = _fill_context()
-
-    def piece(match: re.Match) -> str:
-        arguments = match.group(2)
-        args = [unquote(arg) for arg in arguments.split("|")] if arguments else []
-        return PARTS[match.group(1)](fill, *args)
-
-    return _HOLE.sub(piece, shell).replace(TOKEN_PLACEHOLDER, generate_csrf())
+    full_key = (key, code_version(), current_language(), request.full_path, tuple(sorted(user.roles)))
+    return fill_shell(_shells.get(full_key, build), _fill_context())
 
 
 def init_app(app) -> None:  # noqa: ANN001
