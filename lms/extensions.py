@@ -1,7 +1,7 @@
 """Every Flask extension, created unbound and initialised in the factory.
 
-This module imports nothing from `lms`, so any package can import it without
-circular imports.
+This module imports nothing from `lms` but lms.ops.csrf_tokens, which imports
+nothing from `lms` either, so any package can import it without circular imports.
 """
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
@@ -9,9 +9,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from lms.ops.csrf_tokens import SignedOnceCSRF
 
 # Stable constraint names, so migrations can drop and alter them on every
 # database (SQLite batch mode needs names to find constraints).
@@ -44,7 +45,9 @@ class LazyMigrate:
 migrate = LazyMigrate()
 login_manager = LoginManager()
 babel = Babel()
-csrf = CSRFProtect()
+# Flask-WTF's CSRFProtect, spared re-checking the signature of tokens it signed
+# itself (lms.ops.csrf_tokens; that module imports nothing from lms either).
+csrf = SignedOnceCSRF()
 # Storage comes from RATELIMIT_STORAGE_URI: memory for one process, Redis when
 # several app processes must share the counts.
 limiter = Limiter(key_func=get_remote_address)

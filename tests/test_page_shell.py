@@ -153,3 +153,23 @@ def test_a_kept_shell_is_split_at_its_pieces_and_token(app):
     finally:
         del page_shell.PARTS["echo"]
     assert filled == '<p>a</p>[x|y,<>]<input value="the-token">[]<i>the-token</i>'
+
+
+def test_a_kept_token_over_https_still_needs_this_sites_referrer(app, tmp_path):
+    # SignedOnceCSRF skips only the signature check: Flask-WTF's HTTPS referrer rule stays.
+    course = _course(tmp_path)
+    ana = make_user(email="ana@example.org", locale="en")
+    enrol(ana.id, course)
+    client = app.test_client()
+    https = {"base_url": "https://localhost"}
+    client.post("/account/login", data={"email": ana.email, "password": "correct horse battery"},
+                headers={"Referer": "https://localhost/account/login"}, **https)
+    client.get(LESSON, **https)  # shows the welcome message: rendered whole
+    token = TOKEN_RE.findall(client.get(LESSON, **https).get_data(as_text=True))[-1]
+
+    foreign = client.post(f"{LESSON}/done", data={"csrf_token": token}, csrf=False,
+                          headers={"Referer": "https://elsewhere.example/"}, **https)
+    missing = client.post(f"{LESSON}/done", data={"csrf_token": token}, csrf=False, **https)
+    own = client.post(f"{LESSON}/done", data={"csrf_token": token}, csrf=False,
+                      headers={"Referer": f"https://localhost{LESSON}"}, **https)
+    assert (foreign.status_code, missing.status_code, own.status_code) == (400, 400, 302)

@@ -8,13 +8,19 @@ for the session's raw token, so the signed string of an earlier request is as
 good as a fresh one: it is kept per process, by raw token, and put in `g`
 where Flask-WTF looks for it first. With WTF_CSRF_TIME_LIMIT set (the signed
 timestamp then matters), a kept string is reused for REUSE_SECONDS at most.
+
+A post carrying the string this process signed for the session's raw token is
+valid by construction: `SignedOnceCSRF` accepts it without checking the
+signature again (the other checks stay); anything else goes through
+Flask-WTF's whole validation, with its error messages.
 """
 from __future__ import annotations
 
+import hmac
 import time
 
-from flask import current_app, g, session
-from flask_wtf.csrf import generate_csrf
+from flask import current_app, g, request, session
+from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin
 
 # Raw tokens are per session: a busy process sees a few thousand in an hour.
 SIZE = 4096
@@ -46,6 +52,38 @@ def signed_token() -> str:
         _signed.clear()  # bounded; the next requests sign again
     _signed[key] = (token, now)
     return token
+
+
+def _signed_here(posted: str | None) -> bool:
+    """True if `posted` is the string signed in this process for this session's raw token."""
+    raw = session.get(_field())
+    if not posted or not isinstance(raw, str):
+        return False
+    config = current_app.config
+    kept = _signed.get((str(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key), raw))
+    if kept is None or not hmac.compare_digest(kept[0], posted):
+        return False
+    limit = config.get("WTF_CSRF_TIME_LIMIT")
+    return limit is None or time.monotonic() - kept[1] < limit - REUSE_SECONDS
+
+
+class SignedOnceCSRF(CSRFProtect):
+    """Flask-WTF's CSRFProtect, spared the signature check of a token it signed itself."""
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        config = current_app.config
+        if (request.method not in config["WTF_CSRF_METHODS"]
+                or (apply_exemptions and (not request.endpoint or self._is_exempt()))
+                or not _signed_here(self._get_csrf_token())):
+            return super().protect(apply_exemptions)
+        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+            # As CSRFProtect.protect: over HTTPS the post must come from this site.
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True
+        return None
 
 
 def init_app(app) -> None:  # noqa: ANN001
