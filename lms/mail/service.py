@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from email.message import EmailMessage
 
 from flask import current_app, render_template
@@ -34,16 +33,19 @@ def queue_mail(recipient: str, language: str, template: str, **context) -> Outbo
 def deliver(message: OutboxMessage) -> bool:
     """Send one message; on failure keep it with the error for a later retry."""
     message.attempts += 1
-    try:
-        if current_app.config.get("MAIL_SERVER"):
+    if not current_app.config.get("MAIL_SERVER"):
+        # No mail server (development): the log is the mailbox.
+        log.info("Mail to %s: %s\n%s", message.recipient, message.subject, message.body)
+    else:
+        # Imported here: a web worker that never sends mail need not hold smtplib.
+        import smtplib
+
+        try:
             _send_smtp(message)
-        else:
-            # No mail server (development): the log is the mailbox.
-            log.info("Mail to %s: %s\n%s", message.recipient, message.subject, message.body)
-    except (OSError, smtplib.SMTPException) as error:
-        message.last_error = str(error)[:1000]
-        log.warning("Mail to %s failed (attempt %d): %s", message.recipient, message.attempts, error)
-        return False
+        except (OSError, smtplib.SMTPException) as error:
+            message.last_error = str(error)[:1000]
+            log.warning("Mail to %s failed (attempt %d): %s", message.recipient, message.attempts, error)
+            return False
     message.sent_at = utcnow()
     message.last_error = None
     return True
@@ -63,6 +65,8 @@ def deliver_pending(limit: int = 100) -> int:
 
 
 def _send_smtp(message: OutboxMessage) -> None:
+    import smtplib
+
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_SENDER"]
