@@ -19,7 +19,8 @@ from lms.progress.pieces import show_marks
 # per process, while the content version stays (lms.content.version).
 _catalog_cache = version.StampCache(size=128)
 # Lesson pages' content (LessonView, detached), per language and lesson.
-_lesson_cache = version.StampCache(size=128)
+_lesson_cache = version.StampCache(size=16)
+_lesson_ids = version.StampCache(size=2048)
 
 
 @dataclass(frozen=True)
@@ -101,22 +102,40 @@ def _lesson_view(slug: str, lesson_key: str) -> service.LessonView | None:
     return _lesson_cache.get(("lesson", current_language(), slug, lesson_key), build)
 
 
+def _lesson_key_ids(slug: str, lesson_key: str) -> tuple[int, int] | None:
+    """(course id, lesson id): all a request needs when the page itself comes from
+    the visitor or shell cache. Kept apart from the full views (detached ORM
+    objects, tens of KB each, needed only to render) so that many lessons stay
+    cheap in memory while few full views are kept."""
+    def build():
+        view = _lesson_view(slug, lesson_key)
+        return None if view is None else (view.course.id, view.lesson.id)
+    return _lesson_ids.get(("lesson", current_language(), slug, lesson_key), build)
+
+
 @bp.route("/courses/<slug>/lessons/<lesson_key>")
 def lesson(slug: str, lesson_key: str):
     not_modified = http_cache.content_etag(version.current(), "lesson")
     if not_modified is not None:
         return not_modified
 
-    view = _lesson_view(slug, lesson_key)
-    if view is None:
+    ids = _lesson_key_ids(slug, lesson_key)
+    if ids is None:
         abort(404)
+
+    def render() -> str:
+        view = _lesson_view(slug, lesson_key)
+        if view is None:  # removed since the ids were cached
+            abort(404)
+        return render_template("catalog/lesson.html", view=view)
+
     if not current_user.is_authenticated:
-        return http_cache.visitor_page("lesson", lambda: render_template("catalog/lesson.html", view=view))
+        return http_cache.visitor_page("lesson", render)
     # A signed-in learner's visit is recorded (when enrolled); their marks go into
     # the page shared by every learner (lms.ops.page_shell).
-    show_marks(progress.record_visit(current_user.id, view.course.id, view.lesson.id))
-    return page_shell.shared_page(("lesson", slug, lesson_key),
-                                  lambda: render_template("catalog/lesson.html", view=view))
+    course_id, lesson_id = ids
+    show_marks(progress.record_visit(current_user.id, course_id, lesson_id))
+    return page_shell.shared_page(("lesson", slug, lesson_key), render)
 
 
 @bp.route("/my/courses")
